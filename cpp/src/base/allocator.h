@@ -1,0 +1,14 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+namespace onyxrt {
+
+inline constexpr size_t kBufferAlignment = 64;
+
+// Allocates `bytes` aligned to kBufferAlignment and zeroed; throws Error(RuntimeException) naming
+// the size when the system refuses. The deleter frees it.
+std::shared_ptr<void> allocate_buffer(size_t bytes);
+
+}  // namespace onyxrt

@@ -1,0 +1,96 @@
+#include "ops/kernel.h"
+
+namespace onyxrt::ops {
+
+const ir::Attribute* KernelInfo::typed_attr(const std::string& name, ir::AttrType type) const {
+  const ir::Attribute* a = node_.find_attribute(name);
+  if (a != nullptr && a->type != type)
+    fail(ErrorCode::InvalidGraph, "attribute '", name, "' has type ", ir::attr_type_name(a->type), ", expected ",
+         ir::attr_type_name(type));
+  return a;
+}
+
+int64_t KernelInfo::attr_int(const std::string& name, int64_t fallback) const {
+  const ir::Attribute* a = typed_attr(name, ir::AttrType::Int);
+  return a ? a->i : fallback;
+}
+
+float KernelInfo::attr_float(const std::string& name, float fallback) const {
+  const ir::Attribute* a = typed_attr(name, ir::AttrType::Float);
+  return a ? a->f : fallback;
+}
+
+std::string KernelInfo::attr_string(const std::string& name, const std::string& fallback) const {
+  const ir::Attribute* a = typed_attr(name, ir::AttrType::String);
+  return a ? a->s : fallback;
+}
+
+std::vector<int64_t> KernelInfo::attr_ints(const std::string& name, std::vector<int64_t> fallback) const {
+  const ir::Attribute* a = typed_attr(name, ir::AttrType::Ints);
+  return a ? a->ints : fallback;
+}
+
+std::vector<float> KernelInfo::attr_floats(const std::string& name, std::vector<float> fallback) const {
+  const ir::Attribute* a = typed_attr(name, ir::AttrType::Floats);
+  return a ? a->floats : fallback;
+}
+
+std::vector<std::string> KernelInfo::attr_strings(const std::string& name, std::vector<std::string> fallback) const {
+  const ir::Attribute* a = typed_attr(name, ir::AttrType::Strings);
+  return a ? a->strings : fallback;
+}
+
+const Tensor* KernelInfo::attr_tensor(const std::string& name) const {
+  const ir::Attribute* a = typed_attr(name, ir::AttrType::Tensor);
+  return a ? &a->t : nullptr;
+}
+
+const ir::Graph* KernelInfo::attr_graph(const std::string& name) const {
+  const ir::Attribute* a = typed_attr(name, ir::AttrType::Graph);
+  return a ? a->g.get() : nullptr;
+}
+
+int64_t KernelInfo::required_int(const std::string& name) const {
+  const ir::Attribute* a = typed_attr(name, ir::AttrType::Int);
+  if (a == nullptr) fail(ErrorCode::InvalidGraph, "required attribute '", name, "' is missing");
+  return a->i;
+}
+
+std::vector<int64_t> KernelInfo::required_ints(const std::string& name) const {
+  const ir::Attribute* a = typed_attr(name, ir::AttrType::Ints);
+  if (a == nullptr) fail(ErrorCode::InvalidGraph, "required attribute '", name, "' is missing");
+  return a->ints;
+}
+
+const Tensor& KernelInfo::required_tensor(const std::string& name) const {
+  const Tensor* t = attr_tensor(name);
+  if (t == nullptr) fail(ErrorCode::InvalidGraph, "required attribute '", name, "' is missing");
+  return *t;
+}
+
+const Value& KernelContext::input_value(size_t i) const {
+  if (!has_input(i)) fail(ErrorCode::InvalidArgument, "input ", i, " is required but missing");
+  return slots_[input_slots_[i]];
+}
+
+const Tensor& KernelContext::input(size_t i) const {
+  const Value& v = input_value(i);
+  if (!v.is_tensor()) fail(ErrorCode::InvalidArgument, "input ", i, " ('", node_.inputs[i], "') is not a tensor");
+  return v.tensor();
+}
+
+Tensor& KernelContext::output(size_t i, DataType type, Shape shape) {
+  set_output(i, Tensor(type, std::move(shape)));
+  Value& v = has_output(i) ? slots_[output_slots_[i]] : discarded_.back();
+  return v.tensor();
+}
+
+void KernelContext::set_output(size_t i, Value value) {
+  if (has_output(i)) {
+    slots_[output_slots_[i]] = std::move(value);
+  } else {
+    discarded_.push_back(std::move(value));
+  }
+}
+
+}  // namespace onyxrt::ops

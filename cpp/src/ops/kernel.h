@@ -1,0 +1,118 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "ir/graph.h"
+#include "onyxrt/value.hpp"
+
+namespace onyxrt::ops {
+
+// What a kernel's constructor may read: the node, its attributes, the opset it runs under, and
+// the inputs that are constant for the session (initializers no feed can override), for
+// pre-packing. Attribute getters check the attribute's type and fail naming the node.
+class KernelInfo {
+ public:
+  KernelInfo(const ir::Node& node, int64_t opset, std::vector<const Tensor*> constant_inputs)
+      : node_(node), opset_(opset), constant_inputs_(std::move(constant_inputs)) {}
+
+  const ir::Node& node() const { return node_; }
+  int64_t opset() const { return opset_; }
+  size_t input_count() const { return node_.inputs.size(); }
+  size_t output_count() const { return node_.outputs.size(); }
+  bool has_input(size_t i) const { return i < node_.inputs.size() && !node_.inputs[i].empty(); }
+  bool has_output(size_t i) const { return i < node_.outputs.size() && !node_.outputs[i].empty(); }
+  // The input's value when it is a session constant, else null. Valid during construction:
+  // a kernel that keeps it copies the Tensor (a cheap, shared handle) or packs it.
+  const Tensor* constant_input(size_t i) const { return i < constant_inputs_.size() ? constant_inputs_[i] : nullptr; }
+
+  bool has_attr(const std::string& name) const { return node_.find_attribute(name) != nullptr; }
+  int64_t attr_int(const std::string& name, int64_t fallback) const;
+  float attr_float(const std::string& name, float fallback) const;
+  std::string attr_string(const std::string& name, const std::string& fallback) const;
+  std::vector<int64_t> attr_ints(const std::string& name, std::vector<int64_t> fallback = {}) const;
+  std::vector<float> attr_floats(const std::string& name, std::vector<float> fallback = {}) const;
+  std::vector<std::string> attr_strings(const std::string& name, std::vector<std::string> fallback = {}) const;
+  const Tensor* attr_tensor(const std::string& name) const;  // null when absent
+  const ir::Graph* attr_graph(const std::string& name) const;  // null when absent
+  // The required forms fail with InvalidGraph when the attribute is missing.
+  int64_t required_int(const std::string& name) const;
+  std::vector<int64_t> required_ints(const std::string& name) const;
+  const Tensor& required_tensor(const std::string& name) const;
+
+  // Throws Error(code) with the node named first: "Conv node 'c1' (opset 13): <message>".
+  template <typename... Parts>
+  [[noreturn]] void fail(ErrorCode code, Parts&&... parts) const {
+    onyxrt::fail(code, node_.describe(), " (opset ", opset_, "): ", std::forward<Parts>(parts)...);
+  }
+
+ private:
+  const ir::Attribute* typed_attr(const std::string& name, ir::AttrType type) const;
+
+  const ir::Node& node_;
+  int64_t opset_;
+  std::vector<const Tensor*> constant_inputs_;
+};
+
+// One node's view of a run: its inputs and outputs in the run's value slots. Built by the
+// executor per node per run; kernels read inputs and ask it for outputs.
+class KernelContext {
+ public:
+  KernelContext(const ir::Node& node, int64_t opset, Value* slots, const int32_t* input_slots, size_t input_count,
+                const int32_t* output_slots, size_t output_count, int threads)
+      : node_(node),
+        opset_(opset),
+        slots_(slots),
+        input_slots_(input_slots),
+        input_count_(input_count),
+        output_slots_(output_slots),
+        output_count_(output_count),
+        threads_(threads) {}
+
+  size_t input_count() const { return input_count_; }
+  size_t output_count() const { return output_count_; }
+  // True when input i was given and holds a value (not an omitted optional, not a None optional).
+  bool has_input(size_t i) const { return i < input_count_ && input_slots_[i] >= 0 && !slots_[input_slots_[i]].is_none(); }
+  bool has_output(size_t i) const { return i < output_count_ && output_slots_[i] >= 0; }
+  // Fails naming the node when the input is missing or is not a tensor.
+  const Tensor& input(size_t i) const;
+  const Value& input_value(size_t i) const;
+
+  // Allocates output i with this type and shape. An omitted optional output still gets a
+  // buffer, so kernels need not special-case it.
+  Tensor& output(size_t i, DataType type, Shape shape);
+  // Sets output i to an existing value (sharing storage: Identity, Reshape).
+  void set_output(size_t i, Value value);
+
+  int threads() const { return threads_; }
+  const ir::Node& node() const { return node_; }
+
+  template <typename... Parts>
+  [[noreturn]] void fail(ErrorCode code, Parts&&... parts) const {
+    onyxrt::fail(code, node_.describe(), " (opset ", opset_, "): ", std::forward<Parts>(parts)...);
+  }
+
+ private:
+  const ir::Node& node_;
+  int64_t opset_;
+  Value* slots_;
+  const int32_t* input_slots_;
+  size_t input_count_;
+  const int32_t* output_slots_;
+  size_t output_count_;
+  int threads_;
+  std::deque<Value> discarded_;  // outputs the graph does not use; a deque keeps references stable
+};
+
+class OpKernel {
+ public:
+  virtual ~OpKernel() = default;
+  // Reads inputs and writes outputs through ctx; const so one kernel serves concurrent runs.
+  virtual void compute(KernelContext& ctx) const = 0;
+};
+
+}  // namespace onyxrt::ops

@@ -1,0 +1,42 @@
+#include "ops/registry.h"
+
+namespace onyxrt::ops {
+
+// Each family registers its operators here. The explicit list (not static self-registration)
+// keeps the linker from dropping families and is the switch for an op-subset build.
+void register_elementwise(Registry& r);
+void register_variadic(Registry& r);
+void register_cast(Registry& r);
+void register_shape_ops(Registry& r);
+void register_transpose(Registry& r);
+void register_concat(Registry& r);
+void register_gather(Registry& r);
+void register_constant(Registry& r);
+void register_gemm(Registry& r);
+void register_conv(Registry& r);
+void register_pool(Registry& r);
+void register_normalization(Registry& r);
+void register_softmax(Registry& r);
+
+const Registry& builtin_registry() {
+  static const Registry registry = [] {
+    Registry r;
+    register_elementwise(r);
+    register_variadic(r);
+    register_cast(r);
+    register_shape_ops(r);
+    register_transpose(r);
+    register_concat(r);
+    register_gather(r);
+    register_constant(r);
+    register_gemm(r);
+    register_conv(r);
+    register_pool(r);
+    register_normalization(r);
+    register_softmax(r);
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace onyxrt::ops

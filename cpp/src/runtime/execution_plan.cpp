@@ -1,0 +1,149 @@
+#include "runtime/execution_plan.h"
+
+#include <cstring>
+#include <unordered_set>
+
+#include "base/error.h"
+#include "ir/topological_order.h"
+
+namespace onyxrt::runtime {
+namespace {
+
+Tensor densify(const ir::SparseTensor& sparse, const std::string& name) {
+  Tensor dense(sparse.values.dtype(), sparse.dims);
+  const Tensor& idx = sparse.indices;
+  int64_t nnz = sparse.values.size();
+  int64_t total = dense.size();
+  size_t elem = data_type_storage_bytes(sparse.values.dtype(), 1);
+  if (sparse.values.dtype() == DataType::String || data_type_bits(sparse.values.dtype()) < 8)
+    fail(ErrorCode::NotImplemented, "sparse initializer '", name, "' of type ", data_type_name(sparse.values.dtype()),
+         " is not supported");
+  if (idx.dtype() != DataType::Int64)
+    fail(ErrorCode::InvalidGraph, "sparse initializer '", name, "' has indices of type ", data_type_name(idx.dtype()),
+         ", expected int64");
+  const int64_t* ix = idx.data<int64_t>();
+  size_t rank = sparse.dims.size();
+  bool linear = idx.rank() == 1;
+  if (!(linear && idx.size() == nnz) && !(idx.rank() == 2 && idx.dim(0) == nnz && idx.dim(1) == int64_t(rank)))
+    fail(ErrorCode::InvalidGraph, "sparse initializer '", name, "': indices of shape ", shape_to_string(idx.shape()),
+         " do not fit ", nnz, " values in ", rank, " dimensions");
+  auto* out = static_cast<uint8_t*>(dense.raw());
+  const auto* in = static_cast<const uint8_t*>(sparse.values.raw());
+  for (int64_t k = 0; k < nnz; ++k) {
+    int64_t offset = 0;
+    if (linear) {
+      offset = ix[k];
+    } else {
+      for (size_t d = 0; d < rank; ++d) {
+        int64_t i = ix[k * int64_t(rank) + int64_t(d)];
+        if (i < 0 || i >= sparse.dims[d]) offset = -1;
+        if (offset >= 0) offset = offset * sparse.dims[d] + i;
+      }
+    }
+    if (offset < 0 || offset >= total)
+      fail(ErrorCode::InvalidGraph, "sparse initializer '", name, "': index of value ", k, " is out of range");
+    std::memcpy(out + offset * int64_t(elem), in + k * int64_t(elem), elem);
+  }
+  return dense;
+}
+
+std::string versions_text(const std::vector<int>& versions) {
+  std::string s;
+  for (int v : versions) s += (s.empty() ? "" : ", ") + std::to_string(v);
+  return s;
+}
+
+const ops::KernelDef* find_kernel(const ir::Model& model, const ir::Node& node, const ops::Registry& registry,
+                                  int64_t* opset_out) {
+  int64_t opset = model.opset(node.domain);
+  const char* shown_domain = node.domain.empty() ? "ai.onnx" : node.domain.c_str();
+  if (opset < 0)
+    fail(ErrorCode::InvalidGraph, node.describe(), " uses domain '", shown_domain,
+         "', which the model does not import in opset_import");
+  *opset_out = opset;
+  const ops::KernelDef* def = registry.find(node.domain, node.op_type, opset);
+  if (def == nullptr) {
+    std::vector<int> versions = registry.versions(node.domain, node.op_type);
+    if (versions.empty())
+      fail(ErrorCode::NotImplemented, node.describe(), ": operator '", node.op_type, "' in domain '", shown_domain,
+           "' (model opset ", opset, ") is not implemented");
+    fail(ErrorCode::NotImplemented, node.describe(), ": operator '", node.op_type, "' in domain '", shown_domain,
+         "' is implemented from opset ", versions_text(versions), ", not for model opset ", opset);
+  }
+  return def;
+}
+
+}  // namespace
+
+ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& graph, const ops::Registry& registry,
+                                   const std::vector<std::string>& fed_names) {
+  ExecutionPlan plan;
+  auto slot = [&plan](const std::string& name) {
+    auto [it, added] = plan.slot_of.emplace(name, plan.slot_count);
+    if (added) ++plan.slot_count;
+    return it->second;
+  };
+
+  std::unordered_set<std::string> available;
+  for (const ValueInfo& in : graph.inputs) available.insert(in.name);
+  for (const ir::NamedTensor& init : graph.initializers) {
+    available.insert(init.name);
+    plan.constants.emplace_back(slot(init.name), Value(init.tensor));
+  }
+  for (const ir::NamedSparseTensor& init : graph.sparse_initializers) {
+    available.insert(init.name);
+    plan.constants.emplace_back(slot(init.name), Value(densify(init.tensor, init.name)));
+  }
+  for (const ValueInfo& in : graph.inputs) slot(in.name);
+
+  // Constants a kernel may pre-pack: initializers that no feed can replace.
+  std::unordered_map<int32_t, const Tensor*> constant_of;
+  for (const auto& [s, value] : plan.constants) constant_of.emplace(s, &value.tensor());
+  for (const std::string& name : fed_names) {
+    auto it = plan.slot_of.find(name);
+    if (it != plan.slot_of.end()) constant_of.erase(it->second);
+  }
+
+  std::vector<size_t> order = ir::topological_order(graph, available);
+  plan.steps.reserve(order.size());
+  for (size_t index : order) {
+    const ir::Node& node = graph.nodes[index];
+    Step step;
+    step.node = &node;
+    step.def = find_kernel(model, node, registry, &step.opset);
+    std::vector<const Tensor*> constants;
+    for (const std::string& in : node.inputs) {
+      step.inputs.push_back(in.empty() ? -1 : slot(in));
+      auto it = in.empty() ? constant_of.end() : constant_of.find(step.inputs.back());
+      constants.push_back(it == constant_of.end() ? nullptr : it->second);
+    }
+    for (const std::string& out : node.outputs) step.outputs.push_back(out.empty() ? -1 : slot(out));
+    step.kernel = step.def->create(ops::KernelInfo(node, step.opset, std::move(constants)));
+    plan.steps.push_back(std::move(step));
+  }
+
+  for (const ValueInfo& out : graph.outputs) {
+    auto it = plan.slot_of.find(out.name);
+    if (it == plan.slot_of.end())
+      fail(ErrorCode::InvalidGraph, "graph output '", out.name, "' is not produced by any node, input or initializer");
+    plan.output_slots.push_back(it->second);
+  }
+
+  // Free each intermediate right after its last reader; graph outputs and constants stay.
+  std::vector<int> last_reader(plan.slot_count, -1);
+  for (size_t s = 0; s < plan.steps.size(); ++s)
+    for (int32_t in : plan.steps[s].inputs)
+      if (in >= 0) last_reader[in] = static_cast<int>(s);
+  std::vector<bool> kept(plan.slot_count, false);
+  for (int32_t s : plan.output_slots) kept[s] = true;
+  for (const auto& [s, value] : plan.constants) kept[s] = true;
+  for (int32_t s = 0; s < plan.slot_count; ++s)
+    if (!kept[s] && last_reader[s] >= 0) plan.steps[last_reader[s]].release_after.push_back(s);
+  // A value nobody reads is released right after the step that writes it.
+  for (size_t i = 0; i < plan.steps.size(); ++i)
+    for (int32_t out : plan.steps[i].outputs)
+      if (out >= 0 && !kept[out] && last_reader[out] < 0) plan.steps[i].release_after.push_back(out);
+  return plan;
+}
+
+}  // namespace onyxrt::runtime

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ir/graph.h"
+#include "ops/registry.h"
+
+namespace onyxrt::runtime {
+
+// One node ready to run: its kernel and where its values live.
+struct Step {
+  const ir::Node* node = nullptr;
+  int64_t opset = 0;
+  const ops::KernelDef* def = nullptr;
+  std::unique_ptr<ops::OpKernel> kernel;
+  std::vector<int32_t> inputs;   // slot per input, -1 where omitted
+  std::vector<int32_t> outputs;  // slot per output, -1 where omitted
+  std::vector<int32_t> release_after;  // slots whose last reader is this step
+};
+
+// A graph compiled for execution: every value named once gets a slot index, so a run looks up
+// nothing by name. Built once per session; read-only afterwards.
+struct ExecutionPlan {
+  int32_t slot_count = 0;
+  std::unordered_map<std::string, int32_t> slot_of;
+  std::vector<std::pair<int32_t, Value>> constants;  // initializers and sparse initializers
+  std::vector<Step> steps;                           // in execution order
+  std::vector<int32_t> output_slots;                 // graph outputs, in order
+};
+
+// Compiles `graph` (a model's main graph) with kernels from `registry`. `fed_names` are values
+// supplied at run time (graph inputs, overridable initializers): kernels are never given those
+// as constants to pre-pack.
+ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& graph, const ops::Registry& registry,
+                                   const std::vector<std::string>& fed_names);
+
+}  // namespace onyxrt::runtime

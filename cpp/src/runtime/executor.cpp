@@ -1,0 +1,39 @@
+#include "runtime/executor.h"
+
+#include <new>
+
+#include "base/error.h"
+
+namespace onyxrt::runtime {
+namespace {
+
+void check_first_input_type(const Step& step, const RunContext& ctx) {
+  if (step.inputs.empty() || step.inputs[0] < 0) return;
+  const Value& v = ctx.slots[step.inputs[0]];
+  if (!v.is_tensor() || step.def->types.contains(v.tensor().dtype())) return;
+  fail(ErrorCode::NotImplemented, step.node->describe(), " (opset ", step.opset, "): input '", step.node->inputs[0],
+       "' has element type ", data_type_name(v.tensor().dtype()), ", which this operator supports only for ",
+       step.def->types.to_string());
+}
+
+}  // namespace
+
+void execute_plan(const ExecutionPlan& plan, RunContext& ctx) {
+  for (const Step& step : plan.steps) {
+    check_first_input_type(step, ctx);
+    ops::KernelContext kernel_ctx(*step.node, step.opset, ctx.slots.data(), step.inputs.data(), step.inputs.size(),
+                                  step.outputs.data(), step.outputs.size(), ctx.threads);
+    try {
+      step.kernel->compute(kernel_ctx);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::bad_alloc&) {
+      fail(ErrorCode::RuntimeException, step.node->describe(), ": out of memory");
+    } catch (const std::exception& e) {
+      fail(ErrorCode::RuntimeException, step.node->describe(), ": ", e.what());
+    }
+    for (int32_t s : step.release_after) ctx.slots[s] = Value();
+  }
+}
+
+}  // namespace onyxrt::runtime

@@ -1,0 +1,115 @@
+#include "runtime/session.h"
+
+#include <unordered_set>
+
+#include "base/error.h"
+#include "base/parallel.h"
+#include "runtime/executor.h"
+
+namespace onyxrt::runtime {
+namespace {
+
+ModelMetadata metadata_of(const ir::Model& model) {
+  ModelMetadata m;
+  m.producer_name = model.producer_name;
+  m.producer_version = model.producer_version;
+  m.graph_name = model.graph.name;
+  m.domain = model.domain;
+  m.description = model.doc_string;
+  m.graph_description = model.graph.doc_string;
+  m.version = model.model_version;
+  m.ir_version = model.ir_version;
+  for (const auto& [key, value] : model.metadata_props) m.custom_metadata_map[key] = value;
+  for (const ir::OpsetImport& o : model.opset_imports)
+    m.opset_imports.emplace_back(o.domain.empty() ? "ai.onnx" : o.domain, o.version);
+  return m;
+}
+
+std::string names_text(const std::vector<ValueInfo>& infos) {
+  std::string s;
+  for (const ValueInfo& v : infos) s += (s.empty() ? "'" : ", '") + v.name + "'";
+  return s.empty() ? "none" : s;
+}
+
+}  // namespace
+
+Session::Session(std::shared_ptr<ir::Model> model, const SessionOptions& options)
+    : model_(std::move(model)), options_(options) {
+  threads_ = options.intra_op_num_threads > 0 ? options.intra_op_num_threads : available_cpu_count();
+  const ir::Graph& graph = model_->graph;
+  std::unordered_set<std::string> initializer_names;
+  for (const ir::NamedTensor& t : graph.initializers) initializer_names.insert(t.name);
+  for (const ir::NamedSparseTensor& t : graph.sparse_initializers) initializer_names.insert(t.name);
+
+  // Since IR version 4 an initializer listed as a graph input is a default a feed may replace;
+  // before that, initializers had to be listed as inputs and are constants.
+  std::vector<std::string> fed_names;
+  std::unordered_set<std::string> seen_inputs;
+  for (const ValueInfo& in : graph.inputs) {
+    if (!seen_inputs.insert(in.name).second)
+      fail(ErrorCode::InvalidGraph, "graph input '", in.name, "' is declared twice");
+    if (!initializer_names.count(in.name)) {
+      inputs_.push_back(in);
+      fed_names.push_back(in.name);
+    } else if (model_->ir_version >= 4) {
+      overridable_.push_back(in);
+      fed_names.push_back(in.name);
+    }
+  }
+  outputs_ = graph.outputs;
+  metadata_ = metadata_of(*model_);
+  plan_ = build_execution_plan(*model_, graph, ops::builtin_registry(), fed_names);
+
+  for (const ValueInfo& in : inputs_) feed_targets_[in.name] = {plan_.slot_of.at(in.name), &in, true};
+  for (const ValueInfo& in : overridable_) feed_targets_[in.name] = {plan_.slot_of.at(in.name), &in, false};
+}
+
+std::vector<Value> Session::run(const std::vector<std::string>& input_names, const std::vector<Value>& inputs,
+                                const std::vector<std::string>& output_names) const {
+  if (input_names.size() != inputs.size())
+    fail(ErrorCode::InvalidArgument, "got ", input_names.size(), " input names but ", inputs.size(), " input values");
+  RunContext ctx;
+  ctx.threads = threads_;
+  ctx.slots.resize(plan_.slot_count);
+  for (const auto& [slot, value] : plan_.constants) ctx.slots[slot] = value;
+
+  std::vector<bool> fed(plan_.slot_count, false);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    auto it = feed_targets_.find(input_names[i]);
+    if (it == feed_targets_.end())
+      fail(ErrorCode::InvalidArgument, "invalid input name '", input_names[i], "': the model's inputs are ",
+           names_text(inputs_));
+    const FeedTarget& target = it->second;
+    if (fed[target.slot]) fail(ErrorCode::InvalidArgument, "input '", input_names[i], "' is fed twice");
+    check_feed(*target.info, inputs[i]);
+    ctx.slots[target.slot] = inputs[i];
+    fed[target.slot] = true;
+  }
+  std::string missing;
+  for (const ValueInfo& in : inputs_)
+    if (!fed[plan_.slot_of.at(in.name)]) missing += (missing.empty() ? "'" : ", '") + in.name + "'";
+  if (!missing.empty()) fail(ErrorCode::InvalidArgument, "missing input(s) ", missing, ": every model input must be fed");
+
+  std::vector<int32_t> wanted;
+  if (output_names.empty()) {
+    wanted = plan_.output_slots;
+  } else {
+    for (const std::string& name : output_names) {
+      size_t k = 0;
+      while (k < outputs_.size() && outputs_[k].name != name) ++k;
+      if (k == outputs_.size())
+        fail(ErrorCode::InvalidArgument, "invalid output name '", name, "': the model's outputs are ",
+             names_text(outputs_));
+      wanted.push_back(plan_.output_slots[k]);
+    }
+  }
+
+  execute_plan(plan_, ctx);
+
+  std::vector<Value> results;
+  results.reserve(wanted.size());
+  for (int32_t s : wanted) results.push_back(ctx.slots[s]);
+  return results;
+}
+
+}  // namespace onyxrt::runtime

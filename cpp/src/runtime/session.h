@@ -1,0 +1,49 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ir/graph.h"
+#include "onyxrt/session.hpp"
+#include "runtime/execution_plan.h"
+
+namespace onyxrt::runtime {
+
+// load -> optimize -> prepare, once; then run() any number of times, from any thread.
+class Session {
+ public:
+  Session(std::shared_ptr<ir::Model> model, const SessionOptions& options);
+
+  const std::vector<ValueInfo>& inputs() const { return inputs_; }
+  const std::vector<ValueInfo>& outputs() const { return outputs_; }
+  const std::vector<ValueInfo>& overridable_initializers() const { return overridable_; }
+  const ModelMetadata& metadata() const { return metadata_; }
+
+  std::vector<Value> run(const std::vector<std::string>& input_names, const std::vector<Value>& inputs,
+                         const std::vector<std::string>& output_names) const;
+
+ private:
+  struct FeedTarget {
+    int32_t slot;
+    const ValueInfo* info;
+    bool required;
+  };
+
+  std::shared_ptr<ir::Model> model_;
+  SessionOptions options_;
+  int threads_ = 1;
+  std::vector<ValueInfo> inputs_;
+  std::vector<ValueInfo> outputs_;
+  std::vector<ValueInfo> overridable_;
+  ModelMetadata metadata_;
+  ExecutionPlan plan_;
+  std::unordered_map<std::string, FeedTarget> feed_targets_;
+};
+
+// Checks a feed against its declared type: kind, element type, rank and fixed dimensions.
+// Throws Error(InvalidArgument) naming the input and both types / shapes.
+void check_feed(const ValueInfo& declared, const Value& feed);
+
+}  // namespace onyxrt::runtime
