@@ -1,0 +1,9 @@
+#pragma once
+
+#include "optimizer/rule.h"
+
+namespace onyxrt::optimizer {
+
+int eliminate_identity(ir::Graph& graph);
+
+}  // namespace onyxrt::optimizer

@@ -1,0 +1,17 @@
+"""Prints the conformance count at the end of a run."""
+
+from __future__ import annotations
+
+
+def pytest_terminal_summary(terminalreporter):
+    def count(outcome: str) -> int:
+        reports = terminalreporter.stats.get(outcome, [])
+        return sum(1 for r in reports if "test_backend_case" in getattr(r, "nodeid", ""))
+
+    passed, failed, known = count("passed"), count("failed"), count("xfailed")
+    total = passed + failed + known
+    if total:
+        terminalreporter.write_line(
+            f"ONNX backend conformance: {passed} of {total} cases pass, "
+            f"{known} known failures, {failed} unexpected failures"
+        )
