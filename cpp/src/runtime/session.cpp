@@ -6,6 +6,7 @@
 #include "base/parallel.h"
 #include "optimizer/pass_manager.h"
 #include "runtime/executor.h"
+#include "runtime/opset_check.h"
 
 namespace onyxrt::runtime {
 namespace {
@@ -37,6 +38,7 @@ std::string names_text(const std::vector<ValueInfo>& infos) {
 Session::Session(std::shared_ptr<ir::Model> model, const SessionOptions& options)
     : model_(std::move(model)), options_(options) {
   if (!model_) fail(ErrorCode::NoModel, "no model to run");
+  check_opset_imports(*model_);
   optimizer::optimize_graph(*model_, options.graph_optimization_level);
   threads_ = options.intra_op_num_threads > 0 ? options.intra_op_num_threads : available_cpu_count();
   const ir::Graph& graph = model_->graph;
