@@ -23,8 +23,6 @@ constexpr DomainRange kKnownDomains[] = {
 }  // namespace
 
 void check_opset_imports(const ir::Model& model) {
-  if (model.opset(ir::kOnnxDomain) < 0 && model.ir_version >= 3)
-    fail(ErrorCode::InvalidGraph, "the model does not import the default domain 'ai.onnx' in opset_import");
   for (const ir::OpsetImport& imported : model.opset_imports) {
     for (const DomainRange& known : kKnownDomains) {
       if (imported.domain != known.domain) continue;
