@@ -21,7 +21,10 @@ def run_case(case) -> None:
     model = onnx.load(case.folder / "model.onnx", load_external_data=False)
     session = onyxrt.InferenceSession(str(case.folder / "model.onnx"))
     output_names = [o.name for o in model.graph.output]
-    for feeds, expected in load_data_sets(case, model):
+    data_sets = list(load_data_sets(case, model))
+    assert data_sets, f"{case.id} has no test data: a case that checks nothing must not pass"
+    for feeds, expected in data_sets:
+        assert feeds or not session.get_inputs(), f"{case.id}: no input data found"
         actual = session.run(output_names, feeds)
         assert len(actual) == len(expected)
         for k, (a, e) in enumerate(zip(actual, expected)):
