@@ -98,3 +98,9 @@ def test_external_data_loads_from_bytes_only_with_a_folder(tmp_path):
         pytest.skip("this torch version embedded the weights")
     with pytest.raises(onyxrt.InvalidArgument, match="external"):
         onyxrt.InferenceSession(path.read_bytes())
+    options = onyxrt.SessionOptions()
+    options.add_session_config_entry("session.model_external_initializers_file_folder_path", str(tmp_path))
+    x = np.random.default_rng(0).standard_normal((2, 784)).astype(np.float32)
+    expected = onyxrt.InferenceSession(str(path)).run(None, {"input": x})[0]
+    actual = onyxrt.InferenceSession(path.read_bytes(), options).run(None, {"input": x})[0]
+    np.testing.assert_array_equal(actual, expected)

@@ -68,6 +68,14 @@ const Tensor& KernelInfo::required_tensor(const std::string& name) const {
   return *t;
 }
 
+std::unique_ptr<Subgraph> KernelInfo::compile_subgraph(const std::string& name) const {
+  const ir::Graph* graph = attr_graph(name);
+  if (graph == nullptr) fail(ErrorCode::InvalidGraph, "required graph attribute '", name, "' is missing");
+  if (subgraph_compiler_ == nullptr || !*subgraph_compiler_)
+    fail(ErrorCode::Fail, "graph attribute '", name, "' cannot be compiled here: no subgraph compiler");
+  return (*subgraph_compiler_)(*graph);
+}
+
 const Value& KernelContext::input_value(size_t i) const {
   if (!has_input(i)) fail(ErrorCode::InvalidArgument, "input ", i, " is required but missing");
   return slots_[input_slots_[i]];

@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "ir/graph.h"
 #include "onyxrt/value.hpp"
+#include "ops/subgraph.h"
 
 namespace onyxrt::ops {
 
@@ -17,8 +18,12 @@ namespace onyxrt::ops {
 // pre-packing. Attribute getters check the attribute's type and fail naming the node.
 class KernelInfo {
  public:
-  KernelInfo(const ir::Node& node, int64_t opset, std::vector<const Tensor*> constant_inputs)
-      : node_(node), opset_(opset), constant_inputs_(std::move(constant_inputs)) {}
+  KernelInfo(const ir::Node& node, int64_t opset, std::vector<const Tensor*> constant_inputs,
+             const SubgraphCompiler* subgraph_compiler = nullptr)
+      : node_(node),
+        opset_(opset),
+        constant_inputs_(std::move(constant_inputs)),
+        subgraph_compiler_(subgraph_compiler) {}
 
   const ir::Node& node() const { return node_; }
   int64_t opset() const { return opset_; }
@@ -39,6 +44,8 @@ class KernelInfo {
   std::vector<std::string> attr_strings(const std::string& name, std::vector<std::string> fallback = {}) const;
   const Tensor* attr_tensor(const std::string& name) const;  // null when absent
   const ir::Graph* attr_graph(const std::string& name) const;  // null when absent
+  // Compiles the GRAPH attribute `name` (If branches, Loop/Scan bodies); fails when missing.
+  std::unique_ptr<Subgraph> compile_subgraph(const std::string& name) const;
   // The required forms fail with InvalidGraph when the attribute is missing.
   int64_t required_int(const std::string& name) const;
   std::vector<int64_t> required_ints(const std::string& name) const;
@@ -56,6 +63,7 @@ class KernelInfo {
   const ir::Node& node_;
   int64_t opset_;
   std::vector<const Tensor*> constant_inputs_;
+  const SubgraphCompiler* subgraph_compiler_;
 };
 
 // One node's view of a run: its inputs and outputs in the run's value slots. Built by the
@@ -90,6 +98,10 @@ class KernelContext {
 
   int threads() const { return threads_; }
   const ir::Node& node() const { return node_; }
+  // Runs a subgraph of this node; its outer-scope reads see this run's values.
+  std::vector<Value> run_subgraph(const Subgraph& body, const std::vector<Value>& inputs) const {
+    return body.run(inputs, slots_, threads_);
+  }
 
   template <typename... Parts>
   [[noreturn]] void fail(ErrorCode code, Parts&&... parts) const {

@@ -17,6 +17,8 @@ void register_conv(Registry& r);
 void register_pool(Registry& r);
 void register_normalization(Registry& r);
 void register_softmax(Registry& r);
+void register_if(Registry& r);
+void register_loop(Registry& r);
 
 const Registry& builtin_registry() {
   static const Registry registry = [] {
@@ -34,6 +36,8 @@ const Registry& builtin_registry() {
     register_pool(r);
     register_normalization(r);
     register_softmax(r);
+    register_if(r);
+    register_loop(r);
     return r;
   }();
   return registry;

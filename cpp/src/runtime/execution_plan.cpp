@@ -5,6 +5,7 @@
 
 #include "base/error.h"
 #include "ir/topological_order.h"
+#include "runtime/planned_subgraph.h"
 
 namespace onyxrt::runtime {
 namespace {
@@ -76,7 +77,8 @@ const ops::KernelDef* find_kernel(const ir::Model& model, const ir::Node& node, 
 }  // namespace
 
 ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& graph, const ops::Registry& registry,
-                                   const std::vector<std::string>& fed_names) {
+                                   const std::vector<std::string>& fed_names,
+                                   const std::unordered_map<std::string, int32_t>* enclosing) {
   ExecutionPlan plan;
   auto slot = [&plan](const std::string& name) {
     auto [it, added] = plan.slot_of.emplace(name, plan.slot_count);
@@ -94,7 +96,17 @@ ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& grap
     available.insert(init.name);
     plan.constants.emplace_back(slot(init.name), Value(densify(init.tensor, init.name)));
   }
-  for (const ValueInfo& in : graph.inputs) slot(in.name);
+  for (const ValueInfo& in : graph.inputs) plan.input_slots.push_back(slot(in.name));
+  if (enclosing != nullptr) {
+    for (const std::string& name : ir::outer_scope_inputs(graph)) {
+      auto it = enclosing->find(name);
+      if (it == enclosing->end())
+        fail(ErrorCode::InvalidGraph, "subgraph '", graph.name, "' reads '", name,
+             "', which neither it nor any enclosing graph defines");
+      available.insert(name);
+      plan.outer_bindings.emplace_back(slot(name), it->second);
+    }
+  }
 
   // Constants a kernel may pre-pack: initializers that no feed can replace.
   std::unordered_map<int32_t, const Tensor*> constant_of;
@@ -103,6 +115,15 @@ ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& grap
     auto it = plan.slot_of.find(name);
     if (it != plan.slot_of.end()) constant_of.erase(it->second);
   }
+
+  // Subgraphs of the node being built resolve outer names through this plan's slots, which at
+  // that point hold every value defined before the node.
+  const ops::SubgraphCompiler compile_subgraph = [&](const ir::Graph& body) -> std::unique_ptr<ops::Subgraph> {
+    std::vector<std::string> formal_inputs;
+    for (const ValueInfo& in : body.inputs) formal_inputs.push_back(in.name);
+    return std::make_unique<PlannedSubgraph>(
+        body, build_execution_plan(model, body, registry, formal_inputs, &plan.slot_of));
+  };
 
   std::vector<size_t> order = ir::topological_order(graph, available);
   plan.steps.reserve(order.size());
@@ -117,8 +138,15 @@ ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& grap
       auto it = in.empty() ? constant_of.end() : constant_of.find(step.inputs.back());
       constants.push_back(it == constant_of.end() ? nullptr : it->second);
     }
+    for (const ir::Attribute& a : node.attributes) {
+      std::vector<const ir::Graph*> bodies;
+      if (a.g) bodies.push_back(a.g.get());
+      for (const auto& g : a.graphs) bodies.push_back(g.get());
+      for (const ir::Graph* body : bodies)
+        for (const std::string& name : ir::outer_scope_inputs(*body)) step.implicit_inputs.push_back(slot(name));
+    }
+    step.kernel = step.def->create(ops::KernelInfo(node, step.opset, std::move(constants), &compile_subgraph));
     for (const std::string& out : node.outputs) step.outputs.push_back(out.empty() ? -1 : slot(out));
-    step.kernel = step.def->create(ops::KernelInfo(node, step.opset, std::move(constants)));
     plan.steps.push_back(std::move(step));
   }
 
@@ -132,8 +160,9 @@ ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& grap
   // Free each intermediate right after its last reader; graph outputs and constants stay.
   std::vector<int> last_reader(plan.slot_count, -1);
   for (size_t s = 0; s < plan.steps.size(); ++s)
-    for (int32_t in : plan.steps[s].inputs)
-      if (in >= 0) last_reader[in] = static_cast<int>(s);
+    for (const auto* reads : {&plan.steps[s].inputs, &plan.steps[s].implicit_inputs})
+      for (int32_t in : *reads)
+        if (in >= 0) last_reader[in] = static_cast<int>(s);
   std::vector<bool> kept(plan.slot_count, false);
   for (int32_t s : plan.output_slots) kept[s] = true;
   for (const auto& [s, value] : plan.constants) kept[s] = true;

@@ -19,7 +19,8 @@ struct Step {
   std::unique_ptr<ops::OpKernel> kernel;
   std::vector<int32_t> inputs;   // slot per input, -1 where omitted
   std::vector<int32_t> outputs;  // slot per output, -1 where omitted
-  std::vector<int32_t> release_after;  // slots whose last reader is this step
+  std::vector<int32_t> implicit_inputs;  // outer-scope slots its subgraphs read
+  std::vector<int32_t> release_after;    // slots whose last reader is this step
 };
 
 // A graph compiled for execution: every value named once gets a slot index, so a run looks up
@@ -29,13 +30,18 @@ struct ExecutionPlan {
   std::unordered_map<std::string, int32_t> slot_of;
   std::vector<std::pair<int32_t, Value>> constants;  // initializers and sparse initializers
   std::vector<Step> steps;                           // in execution order
+  std::vector<int32_t> input_slots;                  // graph inputs, in order
   std::vector<int32_t> output_slots;                 // graph outputs, in order
+  // For a subgraph: (own slot, enclosing slot) of each value read from an enclosing graph.
+  std::vector<std::pair<int32_t, int32_t>> outer_bindings;
 };
 
-// Compiles `graph` (a model's main graph) with kernels from `registry`. `fed_names` are values
-// supplied at run time (graph inputs, overridable initializers): kernels are never given those
-// as constants to pre-pack.
+// Compiles `graph` with kernels from `registry`. `fed_names` are values supplied at run time
+// (graph inputs, overridable initializers): kernels are never given those as constants to
+// pre-pack. For a subgraph, `enclosing` maps the enclosing graph's value names to its slots;
+// names the subgraph reads but does not define are bound to those (null for a main graph).
 ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& graph, const ops::Registry& registry,
-                                   const std::vector<std::string>& fed_names);
+                                   const std::vector<std::string>& fed_names,
+                                   const std::unordered_map<std::string, int32_t>* enclosing = nullptr);
 
 }  // namespace onyxrt::runtime

@@ -1,0 +1,107 @@
+"""Outputs are fresh, writable numpy arrays that share memory with nothing the session or the
+caller keeps; one session serves many threads at once with the GIL released."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import onyxrt
+
+from tests import helpers
+
+
+def test_outputs_are_writable_and_not_shared_between_runs():
+    session = onyxrt.InferenceSession(helpers.to_bytes(helpers.add_relu()))
+    x = np.ones((2, 4), np.float32)
+    first = session.run(None, {"X": x})[0]
+    second = session.run(None, {"X": x})[0]
+    assert first.flags.writeable and second.flags.writeable
+    assert not np.shares_memory(first, second)
+    first[...] = -5
+    np.testing.assert_array_equal(session.run(None, {"X": x})[0], second)
+
+
+def test_outputs_take_over_the_result_buffer_without_a_copy():
+    session = onyxrt.InferenceSession(helpers.to_bytes(helpers.add_relu()))
+    out = session.run(None, {"X": np.ones((64, 4), np.float32)})[0]
+    # numpy does not own the memory: a capsule holding the engine's buffer does.
+    assert not out.flags.owndata and type(out.base).__name__ == "PyCapsule"
+
+
+def test_outputs_aliasing_a_feed_or_a_constant_are_copies():
+    session = onyxrt.InferenceSession(helpers.to_bytes(helpers.constant_and_passthrough()))
+    x = np.arange(4, dtype=np.float32)
+    same, const = session.run(None, {"X": x})
+    assert not np.shares_memory(same, x)
+    same[0] = 100
+    const[0] = 100  # must not write into the session's constant (nor the model's bytes)
+    assert x[0] == 0
+    again_same, again_const = session.run(None, {"X": x})
+    np.testing.assert_array_equal(again_const, np.arange(4, dtype=np.float32))
+    np.testing.assert_array_equal(again_same, x)
+
+
+def test_feeds_are_not_modified():
+    session = onyxrt.InferenceSession(helpers.to_bytes(helpers.add_relu()))
+    x = np.linspace(-3, 3, 8, dtype=np.float32).reshape(2, 4)
+    before = x.copy()
+    session.run(None, {"X": x})
+    np.testing.assert_array_equal(x, before)
+
+
+def test_outputs_outlive_the_session():
+    session = onyxrt.InferenceSession(helpers.to_bytes(helpers.add_relu()))
+    out = session.run(None, {"X": np.ones((3, 4), np.float32)})[0]
+    expected = out.copy()
+    del session
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_one_session_many_threads_match_serial_runs():
+    session = onyxrt.InferenceSession(helpers.to_bytes(helpers.mlp(use_gemm=False)))
+    rng = np.random.default_rng(3)
+    feeds = [rng.standard_normal((1 + i % 5, 16)).astype(np.float32) for i in range(64)]
+    serial = [session.run(None, {"x": x})[0] for x in feeds]
+    start = threading.Barrier(8)
+
+    def run(index: int) -> np.ndarray:
+        if index < 8:
+            start.wait()  # the first eight begin together
+        return session.run(None, {"x": feeds[index]})[0]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        parallel = list(pool.map(run, range(len(feeds))))
+    for a, e in zip(parallel, serial):
+        np.testing.assert_array_equal(a, e)
+
+
+def test_run_releases_the_gil():
+    # A thread looping in Python records times; while the GIL is released, some of them fall well
+    # inside a run() of the main thread. With the GIL held they could only fall at its edges.
+    session = onyxrt.InferenceSession(helpers.to_bytes(helpers.add_relu(features=1 << 20)))
+    x = np.ones((8, 1 << 20), np.float32)
+    session.run(None, {"X": x})  # warm-up
+    done = threading.Event()
+    ticks: list[float] = []
+
+    def spin():
+        while not done.is_set():
+            ticks.append(time.perf_counter())
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    runs = []
+    try:
+        for _ in range(5):
+            start = time.perf_counter()
+            session.run(None, {"X": x})
+            runs.append((start, time.perf_counter()))
+    finally:
+        done.set()
+        spinner.join()
+    inside = [t for start, end in runs for t in ticks
+              if start + 0.25 * (end - start) < t < end - 0.25 * (end - start)]
+    assert inside, "no Python thread ran during run(): is the GIL released?"
