@@ -1,0 +1,32 @@
+#pragma once
+
+#include "base/cpu_features.h"
+#include "kernels/conv/variants.h"
+#include "kernels/gemm/microkernel.h"
+#include "kernels/softmax/variants.h"
+
+namespace onyxrt::kernels {
+
+// Cache blocking of the f32 GEMM driver, in elements: op(A) blocks of MC x KC stay in L2, op(B)
+// blocks of KC x NC in L3, and each KC x NR panel of B is reused from L1 across the MC rows.
+struct GemmF32Config {
+  GemmF32Ukernel ukernel;
+  int mc, kc, nc;
+};
+GemmF32Config gemm_f32_config_for(const GemmF32Ukernel& ukernel);
+
+// The kernels the operators use, filled once on first use (generic first, then overwritten by
+// the best tier the CPU and ONYXRT_ISA allow) and read-only afterwards.
+struct KernelTable {
+  GemmF32Config gemm_f32;
+  SoftmaxF32Variant softmax_f32;
+  DepthwiseF32Variant depthwise_f32;
+};
+const KernelTable& kernel_table();
+
+// True when this CPU can execute code of the tier, whatever ONYXRT_ISA says (tests use this).
+bool cpu_supports(IsaTier tier);
+// True when the dispatcher may use the tier: the CPU supports it and ONYXRT_ISA does not cap it.
+bool tier_enabled(IsaTier tier);
+
+}  // namespace onyxrt::kernels

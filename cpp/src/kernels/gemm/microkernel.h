@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+
+#include "base/cpu_features.h"
+
+namespace onyxrt::kernels {
+
+// An MR x NR microkernel: C[MR x NR] = alpha * A_panel * B_panel + beta * C over k steps.
+//   a: packed A panel, k groups of MR values (column p of the MR rows, rows past M zero-filled)
+//   b: packed B panel, k groups of NR values (row p of the NR columns, columns past N zero-filled)
+//   c: the full tile (row stride ldc); beta == 0 stores without reading C.
+// k >= 1. Partial tiles are the driver's business (it runs the kernel into a scratch tile).
+using GemmF32UkernelFn = void (*)(int64_t k, const float* a, const float* b, float* c, int64_t ldc, float alpha,
+                                  float beta);
+// Its one-row companion, for row panels with only a few live rows (a batch-1 fully connected
+// layer would otherwise pay for MR rows): C[1 x NR] = alpha * a . B_panel + beta * C, where a
+// holds the row's k values at stride a_stride (one row of a packed MR panel: a_stride = MR).
+// It must sum in the main kernel's order, so results are the same bits whichever kernel ran.
+using GemmF32RowFn = void (*)(int64_t k, const float* a, int64_t a_stride, const float* b, float* c, float alpha,
+                              float beta);
+
+struct GemmF32Ukernel {
+  const char* name;
+  IsaTier tier;
+  int mr, nr;
+  GemmF32UkernelFn fn;
+  const char* row_name;
+  GemmF32RowFn row_fn;
+};
+
+#define GEMM_F32_UKERNEL(name, tier, mr, nr, row_name)                                                  \
+  void name(int64_t k, const float* a, const float* b, float* c, int64_t ldc, float alpha, float beta); \
+  void row_name(int64_t k, const float* a, int64_t a_stride, const float* b, float* c, float alpha, float beta);
+#include "kernels/gemm/gemm_f32.inc"
+#undef GEMM_F32_UKERNEL
+
+// Every variant compiled into this binary, in gemm_f32.inc order (for tests and benchmarks; a
+// variant may only be called when cpu_supports(tier)).
+inline constexpr GemmF32Ukernel kGemmF32Ukernels[] = {
+#define GEMM_F32_UKERNEL(name, tier, mr, nr, row_name) {#name, IsaTier::tier, mr, nr, name, #row_name, row_name},
+#include "kernels/gemm/gemm_f32.inc"
+#undef GEMM_F32_UKERNEL
+};
+inline constexpr int kGemmF32UkernelCount = sizeof(kGemmF32Ukernels) / sizeof(kGemmF32Ukernels[0]);
+static_assert(kGemmF32Ukernels[0].tier == IsaTier::Generic, "gemm_f32.inc must list the generic variant first");
+
+// The packing routines and the driver's scratch tile assume tiles no larger than this.
+inline constexpr int kGemmMaxMr = 32, kGemmMaxNr = 64;
+constexpr bool gemm_f32_tiles_fit() {
+  for (const GemmF32Ukernel& uk : kGemmF32Ukernels)
+    if (uk.mr < 1 || uk.mr > kGemmMaxMr || uk.nr < 1 || uk.nr > kGemmMaxNr) return false;
+  return true;
+}
+static_assert(gemm_f32_tiles_fit(), "a gemm_f32.inc tile exceeds kGemmMaxMr x kGemmMaxNr");
+
+}  // namespace onyxrt::kernels

@@ -1,0 +1,263 @@
+// Every f32 GEMM microkernel of kernels/gemm/gemm_f32.inc and its one-row companion, alone and
+// inside the blocked driver
+// (plain, packed A, packed B, transposes, alpha/beta, strides, epilogues, 1 and 2 threads),
+// against a double-precision reference and against the generic variant, at odd sizes.
+// Variants the CPU cannot run are skipped with a visible SKIP line.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "kernel_check.h"
+#include "kernels/dispatch.h"
+#include "kernels/gemm/gemm_f32_driver.h"
+
+using namespace onyxrt;
+using namespace onyxrt::kernels;
+
+namespace {
+
+const int64_t kSizes[] = {1, 7, 13, 17, 63, 127};
+
+struct Case {
+  bool ta = false, tb = false;
+  int64_t m = 1, n = 1, k = 1;
+  float alpha = 1.0f, beta = 0.0f;
+  int64_t pad = 0;  // extra elements per row of A, B and C (leading dims larger than the width)
+  GemmEpilogue::Bias bias = GemmEpilogue::Bias::None;
+  bool relu = false;
+  int threads = 1;
+};
+
+struct Data {
+  std::vector<float> a, b, c0, bias;
+  int64_t lda, ldb, ldc;
+};
+
+Data make_data(const Case& t, uint32_t seed) {
+  Data d;
+  d.lda = (t.ta ? t.m : t.k) + t.pad;
+  d.ldb = (t.tb ? t.k : t.n) + t.pad;
+  d.ldc = t.n + t.pad;
+  d.a = ktest::random_floats(static_cast<size_t>((t.ta ? t.k : t.m) * d.lda), seed);
+  d.b = ktest::random_floats(static_cast<size_t>((t.tb ? t.n : t.k) * d.ldb), seed + 1);
+  d.c0 = ktest::random_floats(static_cast<size_t>(t.m * d.ldc), seed + 2);
+  d.bias = ktest::random_floats(static_cast<size_t>(std::max(t.m, t.n)), seed + 3);
+  if (t.beta == 0.0f)  // beta == 0 must never read C
+    std::fill(d.c0.begin(), d.c0.end(), std::numeric_limits<float>::quiet_NaN());
+  return d;
+}
+
+// C in double, and for each element the sum of |terms| to scale the tolerance.
+void reference(const Case& t, const Data& d, std::vector<double>& out, std::vector<double>& mag) {
+  out.assign(static_cast<size_t>(t.m * t.n), 0.0);
+  mag.assign(out.size(), 0.0);
+  for (int64_t i = 0; i < t.m; ++i)
+    for (int64_t j = 0; j < t.n; ++j) {
+      double s = 0, a = 0;
+      for (int64_t p = 0; p < t.k; ++p) {
+        double x = t.ta ? d.a[p * d.lda + i] : d.a[i * d.lda + p];
+        double y = t.tb ? d.b[j * d.ldb + p] : d.b[p * d.ldb + j];
+        s += x * y;
+        a += std::fabs(x * y);
+      }
+      double v = t.alpha * s, m = std::fabs(t.alpha) * a;
+      if (t.beta != 0.0f) {
+        v += t.beta * d.c0[i * d.ldc + j];
+        m += std::fabs(t.beta * d.c0[i * d.ldc + j]);
+      }
+      if (t.bias == GemmEpilogue::Bias::PerColumn) v += d.bias[j], m += std::fabs(d.bias[j]);
+      if (t.bias == GemmEpilogue::Bias::PerRow) v += d.bias[i], m += std::fabs(d.bias[i]);
+      if (t.relu) v = std::max(v, 0.0);
+      out[i * t.n + j] = v;
+      mag[i * t.n + j] = m;
+    }
+}
+
+enum class Path { Plain, PackedA, PackedB };
+
+std::vector<float> run(const GemmF32Config& cfg, Path path, const Case& t, const Data& d) {
+  std::vector<float> c = d.c0;
+  GemmEpilogue ep;
+  ep.bias_kind = t.bias;
+  ep.bias = d.bias.data();
+  ep.relu = t.relu;
+  switch (path) {
+    case Path::Plain:
+      gemm_f32_with(cfg, t.ta, t.tb, t.m, t.n, t.k, t.alpha, d.a.data(), d.lda, d.b.data(), d.ldb, t.beta, c.data(),
+                    d.ldc, t.threads, ep);
+      break;
+    case Path::PackedB: {
+      PackedMatrixB pb = pack_b_f32_with(cfg, t.tb, t.k, t.n, d.b.data(), d.ldb);
+      gemm_f32_packed_with(cfg, t.ta, t.m, t.alpha, d.a.data(), d.lda, pb, t.beta, c.data(), d.ldc, t.threads, ep);
+      break;
+    }
+    case Path::PackedA: {
+      PackedMatrixA pa = pack_a_f32_with(cfg, t.ta, t.m, t.k, d.a.data(), d.lda);
+      gemm_f32_packed_with(cfg, pa, t.tb, t.n, t.alpha, d.b.data(), d.ldb, t.beta, c.data(), d.ldc, t.threads, ep);
+      break;
+    }
+  }
+  return c;
+}
+
+const char* path_name(Path p) { return p == Path::Plain ? "plain" : p == Path::PackedA ? "packedA" : "packedB"; }
+
+// Compares one variant (and the generic one) with the reference on one case.
+void check_case(const GemmF32Config& cfg, const GemmF32Config& generic, Path path, const Case& t, uint32_t seed) {
+  Data d = make_data(t, seed);
+  std::vector<double> ref, mag;
+  reference(t, d, ref, mag);
+  std::vector<float> got = run(cfg, path, t, d);
+  std::vector<float> base = run(generic, path, t, d);
+  const double eps = std::numeric_limits<float>::epsilon();
+  int bad = 0;
+  double worst = 0;
+  for (int64_t i = 0; i < t.m; ++i)
+    for (int64_t j = 0; j < t.n; ++j) {
+      double tol = 2.0 * (t.k + 2) * eps * mag[i * t.n + j] + 1e-30;
+      double e1 = std::fabs(got[i * d.ldc + j] - ref[i * t.n + j]);
+      double e2 = std::fabs(got[i * d.ldc + j] - base[i * d.ldc + j]);
+      if (!(e1 <= tol) || !(e2 <= 2 * tol)) ++bad, worst = std::max(worst, e1 / tol);
+    }
+  // Padding columns of C (beyond n) must be untouched.
+  for (int64_t i = 0; i < t.m; ++i)
+    for (int64_t j = t.n; j < d.ldc; ++j) {
+      float before = d.c0[i * d.ldc + j], after = got[i * d.ldc + j];
+      if (!(before == after || (std::isnan(before) && std::isnan(after)))) ++bad;
+    }
+  KCHECK(bad == 0,
+         "%s %s m=%lld n=%lld k=%lld ta=%d tb=%d alpha=%g beta=%g pad=%lld bias=%d relu=%d threads=%d: "
+         "%d bad, worst %.2f x tol",
+         cfg.ukernel.name, path_name(path), (long long)t.m, (long long)t.n, (long long)t.k, t.ta, t.tb, t.alpha, t.beta,
+         (long long)t.pad, (int)t.bias, t.relu, t.threads, bad, worst);
+}
+
+// The microkernel alone on full tiles: k steps, alpha/beta, C with a row stride.
+void check_microkernel(const GemmF32Ukernel& uk) {
+  for (int64_t k : {1, 2, 7, 13, 17, 63, 127, 300}) {
+    for (float beta : {0.0f, 1.0f, -0.5f}) {
+      const int mr = uk.mr, nr = uk.nr, ldc = nr + 3;
+      auto a = ktest::random_floats(static_cast<size_t>(k * mr), 11);
+      auto b = ktest::random_floats(static_cast<size_t>(k * nr), 12);
+      auto c = ktest::random_floats(static_cast<size_t>(mr * ldc), 13);
+      if (beta == 0.0f) std::fill(c.begin(), c.end(), std::numeric_limits<float>::quiet_NaN());
+      std::vector<float> out = c;
+      const float alpha = 0.75f;
+      uk.fn(k, a.data(), b.data(), out.data(), ldc, alpha, beta);
+      int bad = 0;
+      for (int i = 0; i < mr; ++i)
+        for (int j = 0; j < ldc; ++j) {
+          float got = out[i * ldc + j];
+          if (j >= nr) {  // outside the tile: untouched
+            if (!(got == c[i * ldc + j] || (std::isnan(got) && std::isnan(c[i * ldc + j])))) ++bad;
+            continue;
+          }
+          double s = 0, m = 0;
+          for (int64_t p = 0; p < k; ++p) {
+            s += double(a[p * mr + i]) * b[p * nr + j];
+            m += std::fabs(a[p * mr + i] * b[p * nr + j]);
+          }
+          double want = alpha * s + (beta != 0.0f ? beta * c[i * ldc + j] : 0.0);
+          double cm = beta != 0.0f ? std::fabs(beta * c[i * ldc + j]) : 0.0;
+          double tol = 2.0 * (k + 2) * std::numeric_limits<float>::epsilon() * (std::fabs(alpha) * m + cm);
+          if (!(std::fabs(got - want) <= tol + 1e-30)) ++bad;
+        }
+      KCHECK(bad == 0, "%s microkernel k=%lld beta=%g: %d bad", uk.name, (long long)k, beta, bad);
+      // The one-row companion on each row of the same packed A panel (stride mr) must give the
+      // same bits as the full kernel: a row's result may not depend on its batch.
+      int row_bad = 0;
+      for (int i = 0; i < mr; ++i) {
+        std::vector<float> row(c.begin() + i * ldc, c.begin() + i * ldc + nr);
+        uk.row_fn(k, a.data() + i, mr, b.data(), row.data(), alpha, beta);
+        for (int j = 0; j < nr; ++j) row_bad += row[j] != out[i * ldc + j];
+      }
+      KCHECK(row_bad == 0, "%s k=%lld beta=%g: %d bad", uk.row_name, (long long)k, beta, row_bad);
+    }
+  }
+}
+
+void check_variant(const GemmF32Ukernel& uk) {
+  const GemmF32Config generic = gemm_f32_config_for(kGemmF32Ukernels[0]);
+  // The production blocking, and a tiny one so that small sizes cross every block boundary
+  // (several KC slices, MC blocks and NC blocks, with partial tiles at each edge).
+  GemmF32Config configs[2] = {gemm_f32_config_for(uk), gemm_f32_config_for(uk)};
+  configs[1].kc = 16, configs[1].mc = 2 * uk.mr, configs[1].nc = 2 * uk.nr;
+  GemmF32Config tiny_generic = generic;
+  tiny_generic.kc = 16, tiny_generic.mc = 2 * generic.ukernel.mr, tiny_generic.nc = 2 * generic.ukernel.nr;
+  uint32_t seed = 1;
+  for (int ci = 0; ci < 2; ++ci) {
+    const GemmF32Config& cfg = configs[ci];
+    const GemmF32Config& base = ci == 0 ? generic : tiny_generic;
+    // All size triples, cycling transposes, alpha/beta and the three paths.
+    int index = 0;
+    for (int64_t m : kSizes)
+      for (int64_t n : kSizes)
+        for (int64_t k : kSizes) {
+          Case t;
+          t.m = m, t.n = n, t.k = k;
+          t.ta = index & 1, t.tb = (index >> 1) & 1;
+          const float alphas[] = {1.0f, 0.5f, -2.0f};
+          const float betas[] = {0.0f, 1.0f, 0.25f};
+          t.alpha = alphas[index % 3], t.beta = betas[(index / 3) % 3];
+          t.pad = (index % 5 == 0) ? 3 : 0;
+          Path path = static_cast<Path>(index % 3);
+          check_case(cfg, base, path, t, seed++);
+          ++index;
+        }
+    // Every transpose x path combination, epilogues and threads at a size with edges everywhere.
+    for (int ta = 0; ta < 2; ++ta)
+      for (int tb = 0; tb < 2; ++tb)
+        for (int p = 0; p < 3; ++p)
+          for (int variant = 0; variant < 4; ++variant) {
+            Case t;
+            t.ta = ta, t.tb = tb, t.m = 127, t.n = 63 + 2 * variant, t.k = 300;
+            t.alpha = 1.5f, t.beta = variant == 1 ? 0.0f : 0.5f, t.pad = 1;
+            t.bias = static_cast<GemmEpilogue::Bias>(variant % 3);
+            t.relu = variant >= 2;
+            t.threads = variant % 2 == 0 ? 2 : 1;
+            check_case(cfg, base, static_cast<Path>(p), t, seed++);
+          }
+    // Batch invariance: each row of a 29-row product has the bits it has when computed alone
+    // (full panels, the one-row kernel and partial panels must all sum in the same order).
+    {
+      const int64_t m = 29, n = 45, k = 300;
+      auto a = ktest::random_floats(static_cast<size_t>(m * k), 91);
+      auto b = ktest::random_floats(static_cast<size_t>(k * n), 92);
+      std::vector<float> all(static_cast<size_t>(m * n)), one(static_cast<size_t>(n));
+      gemm_f32_with(cfg, false, false, m, n, k, 1.0f, a.data(), k, b.data(), n, 0.0f, all.data(), n, 1);
+      int differ = 0;
+      for (int64_t i = 0; i < m; ++i) {
+        gemm_f32_with(cfg, false, false, 1, n, k, 1.0f, a.data() + i * k, k, b.data(), n, 0.0f, one.data(), n, 1);
+        for (int64_t j = 0; j < n; ++j) differ += one[j] != all[i * n + j];
+      }
+      KCHECK(differ == 0, "%s: %d values differ between a 29-row product and its rows alone", cfg.ukernel.name,
+             differ);
+    }
+    // K == 0: C = beta * C (+ epilogue).
+    for (float beta : {0.0f, 2.0f}) {
+      Case t;
+      t.m = 7, t.n = 13, t.k = 0, t.beta = beta, t.bias = GemmEpilogue::Bias::PerRow, t.relu = true;
+      check_case(cfg, base, Path::Plain, t, seed++);
+    }
+  }
+}
+
+}  // namespace
+
+int main() {
+  for (const GemmF32Ukernel& uk : kGemmF32Ukernels) {
+    if (!cpu_supports(uk.tier)) {
+      std::printf("SKIP %s: this CPU lacks %s\n", uk.name, isa_tier_name(uk.tier));
+      continue;
+    }
+    int before = ktest::failures;
+    check_microkernel(uk);
+    check_variant(uk);
+    std::printf("%s %s\n", ktest::failures == before ? "PASS" : "FAIL", uk.name);
+  }
+  std::printf("dispatched: %s\n", gemm_f32_kernel_name());
+  return ktest::finish("test_gemm_f32");
+}
