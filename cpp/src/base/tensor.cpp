@@ -44,9 +44,11 @@ Tensor::Tensor(DataType type, Shape shape) : type_(type), shape_(std::move(shape
   if (type == DataType::String) {
     owner_ = allocate_strings(size_);
   } else {
-    if (size_ > 0 && data_type_storage_bytes(type, size_) / static_cast<size_t>(size_) >
-                         static_cast<size_t>(INT64_MAX) / static_cast<size_t>(size_))
-      fail(ErrorCode::InvalidArgument, "byte size of shape ", shape_to_string(shape_), " overflows");
+    // Bits first: storage_bytes would wrap silently for an element count near 2^63.
+    int64_t bits = 0;
+    if (__builtin_mul_overflow(size_, int64_t{data_type_bits(type)}, &bits))
+      fail(ErrorCode::InvalidArgument, "byte size of a ", data_type_name(type), " tensor of shape ",
+           shape_to_string(shape_), " overflows");
     owner_ = allocate_buffer(data_type_storage_bytes(type, size_));
   }
   data_ = owner_.get();

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 namespace onyxrt::kernels {
 namespace {
@@ -15,6 +16,9 @@ namespace {
 // with |r| <= ln2 / 2, exp(r) by a degree-6 polynomial, 2^n built in the exponent bits. Below
 // -87.3 it returns ~1e-38 instead of a denormal, which no softmax sum notices.
 inline float exp_nonpositive(float x) {
+  // NaN (a fully masked row: -inf - -inf) must stay NaN, and must not reach the int conversion.
+  const bool is_nan = x != x;
+  x = is_nan ? 0.0f : x;
   x = x < -87.3f ? -87.3f : x;
   const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to the nearest integer
   const float t = x * 1.44269504088896341f + shifter;
@@ -31,7 +35,7 @@ inline float exp_nonpositive(float x) {
   const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
   float scale;
   std::memcpy(&scale, &bits, sizeof(scale));
-  return p * scale;
+  return is_nan ? std::numeric_limits<float>::quiet_NaN() : p * scale;
 }
 
 constexpr int kLanes = 16;  // independent partial results, so the reductions vectorize

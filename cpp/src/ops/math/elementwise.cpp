@@ -1,8 +1,13 @@
-#include "ops/registry.h"
+#include "ops/math/elementwise_parts.h"
 
 namespace onyxrt::ops {
 
-// PLACEHOLDER: replaced by the family's implementation.
-void register_elementwise(Registry& r) { (void)r; }
+void register_elementwise(Registry& r) {
+  register_unary(r);
+  register_binary(r);
+  register_pow(r);
+  register_clip(r);
+  register_where(r);
+}
 
 }  // namespace onyxrt::ops
