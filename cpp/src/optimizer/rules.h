@@ -4,6 +4,10 @@
 
 namespace onyxrt::optimizer {
 
-int eliminate_identity(ir::Graph& graph);
+// One per file of this folder; each file opens with the rewrite it makes.
+int eliminate_identity(ir::Model& model);
+int constant_folding(ir::Model& model);
+int eliminate_dead_nodes(ir::Model& model);
+int fold_batchnorm_into_conv(ir::Model& model);
 
 }  // namespace onyxrt::optimizer
