@@ -19,6 +19,7 @@ void register_normalization(Registry& r);
 void register_softmax(Registry& r);
 void register_if(Registry& r);
 void register_loop(Registry& r);
+void register_reductions(Registry& r);
 
 const Registry& builtin_registry() {
   static const Registry registry = [] {
@@ -38,6 +39,7 @@ const Registry& builtin_registry() {
     register_softmax(r);
     register_if(r);
     register_loop(r);
+    register_reductions(r);
     return r;
   }();
   return registry;
