@@ -19,6 +19,11 @@ void register_normalization(Registry& r);
 void register_softmax(Registry& r);
 void register_if(Registry& r);
 void register_loop(Registry& r);
+void register_scan(Registry& r);
+void register_sequence_ops(Registry& r);
+void register_split_concat_sequence(Registry& r);
+void register_sequence_map(Registry& r);
+void register_optional_ops(Registry& r);
 void register_reductions(Registry& r);
 
 const Registry& builtin_registry() {
@@ -39,6 +44,11 @@ const Registry& builtin_registry() {
     register_softmax(r);
     register_if(r);
     register_loop(r);
+    register_scan(r);
+    register_sequence_ops(r);
+    register_split_concat_sequence(r);
+    register_sequence_map(r);
+    register_optional_ops(r);
     register_reductions(r);
     return r;
   }();

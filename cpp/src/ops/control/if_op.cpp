@@ -1,28 +1,40 @@
 // If: runs one of two subgraphs, chosen by a boolean scalar; its outputs become the node's.
+// Versions 11..25 only widen what a branch may return (sequences from 13, optionals from 16):
+// a branch's outputs are passed on as whatever values they are, so one kernel serves them all.
 #include "ops/registry.h"
+#include "ops/value_text.h"
 
 namespace onyxrt::ops {
 namespace {
 
-// True when a one-element condition tensor holds a non-zero value.
-bool read_condition(const KernelContext& ctx, const Tensor& cond) {
-  if (cond.size() != 1) ctx.fail(ErrorCode::InvalidArgument, "condition must hold one element, got shape ",
-                                 shape_to_string(cond.shape()));
-  return *cond.data<bool>();
+// The condition: a one-element bool tensor (any rank: ONNX lets it be [1] as well as a scalar).
+bool read_condition(const KernelContext& ctx) {
+  const Value& v = ctx.input_value(0);
+  if (!v.is_tensor() || v.tensor().dtype() != DataType::Bool || v.tensor().size() != 1)
+    ctx.fail(ErrorCode::InvalidArgument, "condition '", ctx.node().inputs[0],
+             "' must be a one-element bool tensor, got ", describe_value(v));
+  return *v.tensor().data<bool>();
 }
 
 class If final : public OpKernel {
  public:
   explicit If(const KernelInfo& info)
       : then_branch_(info.compile_subgraph("then_branch")), else_branch_(info.compile_subgraph("else_branch")) {
-    for (const Subgraph* branch : {then_branch_.get(), else_branch_.get()})
-      if (branch->outputs().size() != info.output_count())
-        info.fail(ErrorCode::InvalidGraph, "a branch has ", branch->outputs().size(), " outputs but the node has ",
+    if (info.input_count() != 1 || !info.has_input(0))
+      info.fail(ErrorCode::InvalidGraph, "takes exactly one input (the condition), got ", info.input_count());
+    for (const auto* branch : {&then_branch_, &else_branch_}) {
+      const char* name = branch == &then_branch_ ? "then_branch" : "else_branch";
+      if (!(*branch)->inputs().empty())
+        info.fail(ErrorCode::InvalidGraph, name, " declares ", (*branch)->inputs().size(),
+                  " inputs; an If branch takes none");
+      if ((*branch)->outputs().size() != info.output_count())
+        info.fail(ErrorCode::InvalidGraph, name, " has ", (*branch)->outputs().size(), " outputs but the node has ",
                   info.output_count());
+    }
   }
 
   void compute(KernelContext& ctx) const override {
-    const Subgraph& branch = read_condition(ctx, ctx.input(0)) ? *then_branch_ : *else_branch_;
+    const Subgraph& branch = read_condition(ctx) ? *then_branch_ : *else_branch_;
     std::vector<Value> outputs = ctx.run_subgraph(branch, {});
     for (size_t i = 0; i < outputs.size(); ++i) ctx.set_output(i, std::move(outputs[i]));
   }
@@ -35,8 +47,8 @@ class If final : public OpKernel {
 }  // namespace
 
 void register_if(Registry& r) {
-  // Later versions only widen the branch output types; the semantics are unchanged.
-  r.add({"", "If", 1, TypeSet{DataType::Bool}, make_kernel<If>});
+  // All element types: a non-bool condition is reported by the kernel as InvalidArgument.
+  r.add({"", "If", 1, TypeSet::all(), make_kernel<If>});
 }
 
 }  // namespace onyxrt::ops
