@@ -1,4 +1,5 @@
-"""Prints the conformance count at the end of a run."""
+"""Session-wide hooks. Prints the conformance count at the end of a run (here, not in
+tests/conformance: under pytest-xdist only the root conftest reaches the controller)."""
 
 from __future__ import annotations
 
