@@ -25,6 +25,12 @@ void register_split_concat_sequence(Registry& r);
 void register_sequence_map(Registry& r);
 void register_optional_ops(Registry& r);
 void register_reductions(Registry& r);
+void register_scatter(Registry& r);
+void register_gather_nd(Registry& r);
+void register_unique(Registry& r);
+void register_einsum(Registry& r);
+void register_det(Registry& r);
+void register_bitcast(Registry& r);
 
 const Registry& builtin_registry() {
   static const Registry registry = [] {
@@ -50,6 +56,12 @@ const Registry& builtin_registry() {
     register_sequence_map(r);
     register_optional_ops(r);
     register_reductions(r);
+    register_scatter(r);
+    register_gather_nd(r);
+    register_unique(r);
+    register_einsum(r);
+    register_det(r);
+    register_bitcast(r);
     return r;
   }();
   return registry;

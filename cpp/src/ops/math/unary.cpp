@@ -141,8 +141,10 @@ constexpr OpRow kUnaryRows[] = {
     {"Mish", 18, kF6, unary<unary::Mish>},
     {"Mish", 22, kF, unary<unary::Mish>},
     {"Gelu", 20, kF, unary<unary::Gelu>},
+    {"Shrink", 9, kNumericTypesNoBf16, unary<unary::Shrink>},
+    {"Swish", 24, kF, unary<unary::Swish>},
 };
-static_assert(std::size(kUnaryRows) == 79, "update the row count together with the table");
+static_assert(std::size(kUnaryRows) == 81, "update the row count together with the table");
 
 }  // namespace
 

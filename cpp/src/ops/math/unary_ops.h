@@ -236,4 +236,31 @@ struct Gelu : FloatOp {
   bool use_tanh = false;
 };
 
+struct Swish : FloatOp {
+  explicit Swish(const KernelInfo& info) : alpha(info.attr_float("alpha", 1.0f)) {}
+  template <class T>
+  T operator()(T x) const {
+    return x / (T(1) + std::exp(-T(alpha) * x));
+  }
+  float alpha;
+};
+
+// Shrink-9 takes every numeric type; integers compute through double and truncate back, as numpy.
+struct Shrink {
+  using Types = NumericTypeList;
+  static constexpr bool kBoolOutput = false;
+  explicit Shrink(const KernelInfo& info) : lambd(info.attr_float("lambd", 0.5f)), bias(info.attr_float("bias", 0.0f)) {}
+  template <class T>
+  T operator()(T x) const {
+    const double v = static_cast<double>(x);
+    const double y = v < -static_cast<double>(lambd) ? v + bias : v > static_cast<double>(lambd) ? v - bias : 0.0;
+    if constexpr (std::is_floating_point_v<T>) {
+      return static_cast<T>(y);
+    } else {
+      return float_to_integer<T>(y);
+    }
+  }
+  float lambd, bias;
+};
+
 }  // namespace onyxrt::ops::unary
