@@ -31,6 +31,10 @@ void register_unique(Registry& r);
 void register_einsum(Registry& r);
 void register_det(Registry& r);
 void register_bitcast(Registry& r);
+void register_pad(Registry& r);
+void register_space_depth(Registry& r);
+void register_trilu_eye(Registry& r);
+void register_select(Registry& r);
 
 const Registry& builtin_registry() {
   static const Registry registry = [] {
@@ -62,6 +66,10 @@ const Registry& builtin_registry() {
     register_einsum(r);
     register_det(r);
     register_bitcast(r);
+    register_pad(r);
+    register_space_depth(r);
+    register_trilu_eye(r);
+    register_select(r);
     return r;
   }();
   return registry;
