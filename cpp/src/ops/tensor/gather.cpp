@@ -5,6 +5,7 @@
 #include "ops/elementwise_types.h"
 #include "ops/op_table.h"
 #include "ops/tensor/slice.h"
+#include "ops/tensor/index_args.h"
 #include "ops/tensor/tensor_args.h"
 
 // Gather and GatherElements: indexed reads along one axis. Every index is checked (and negative
@@ -13,25 +14,6 @@ namespace onyxrt::ops {
 namespace {
 
 // The indices as int64 in [0, dim), failing on the first one out of [-dim, dim).
-std::vector<int64_t> checked_indices(const KernelContext& ctx, const Tensor& indices, int64_t dim, int64_t axis) {
-  std::vector<int64_t> out(static_cast<size_t>(indices.size()));
-  bool supported = visit_type(indices.dtype(), TypeList<int32_t, int64_t>{}, [&](auto tag) {
-    using I = typename decltype(tag)::type;
-    const I* in = indices.data<I>();
-    for (size_t k = 0; k < out.size(); ++k) {
-      int64_t v = in[k];
-      if (v < -dim || v >= dim)
-        ctx.fail(ErrorCode::InvalidArgument, "index ", v, " (element ", k, " of '", ctx.node().inputs[1],
-                 "') is out of range for axis ", axis, " of size ", dim);
-      out[k] = v < 0 ? v + dim : v;
-    }
-  });
-  if (!supported)
-    ctx.fail(ErrorCode::InvalidArgument, "indices have element type ", data_type_name(indices.dtype()),
-             ", expected int32 or int64");
-  return out;
-}
-
 int64_t axis_of(const KernelContext& ctx, int64_t axis, int64_t rank) {
   int64_t a = axis;
   if (!normalize_axis(a, rank))

@@ -5,6 +5,7 @@
 
 #include "ops/elementwise_types.h"
 #include "ops/op_table.h"
+#include "ops/tensor/index_args.h"
 #include "ops/tensor/tensor_args.h"
 
 // ScatterElements (and its deprecated alias Scatter), ScatterND and TensorScatter: the output is a
@@ -24,27 +25,6 @@ Reduction parse_reduction(const KernelInfo& info) {
   if (r == "min" && info.opset() >= 18) return Reduction::Min;
   info.fail(ErrorCode::InvalidGraph, "attribute 'reduction' is '", r, "', expected ",
             info.opset() >= 18 ? "none, add, mul, max or min" : "none, add or mul");
-}
-
-// The index tensor's values as int64 (int32 or int64 accepted).
-std::vector<int64_t> index_values(const KernelContext& ctx, const Tensor& indices) {
-  std::vector<int64_t> out(static_cast<size_t>(indices.size()));
-  bool supported = visit_type(indices.dtype(), TypeList<int32_t, int64_t>{}, [&](auto tag) {
-    using I = typename decltype(tag)::type;
-    std::copy_n(indices.data<I>(), out.size(), out.begin());
-  });
-  if (!supported)
-    ctx.fail(ErrorCode::InvalidArgument, "indices have element type ", data_type_name(indices.dtype()),
-             ", expected int32 or int64");
-  return out;
-}
-
-// Maps v from [-dim, dim) to [0, dim), failing naming element k of the indices input.
-int64_t wrap_index(const KernelContext& ctx, int64_t v, int64_t dim, size_t k, int64_t axis) {
-  if (v < -dim || v >= dim)
-    ctx.fail(ErrorCode::InvalidArgument, "index ", v, " (element ", k, " of '", ctx.node().inputs[1],
-             "') is out of range for axis ", axis, " of size ", dim);
-  return v < 0 ? v + dim : v;
 }
 
 // Copies data into a new output 0 and calls apply(dst, src_updates) with typed pointers, the
