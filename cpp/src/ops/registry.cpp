@@ -35,6 +35,10 @@ void register_pad(Registry& r);
 void register_space_depth(Registry& r);
 void register_trilu_eye(Registry& r);
 void register_select(Registry& r);
+void register_rms_norm(Registry& r);
+void register_group_norm(Registry& r);
+void register_lp_pool(Registry& r);
+void register_losses(Registry& r);
 
 const Registry& builtin_registry() {
   static const Registry registry = [] {
@@ -70,6 +74,10 @@ const Registry& builtin_registry() {
     register_space_depth(r);
     register_trilu_eye(r);
     register_select(r);
+    register_rms_norm(r);
+    register_group_norm(r);
+    register_lp_pool(r);
+    register_losses(r);
     return r;
   }();
   return registry;
