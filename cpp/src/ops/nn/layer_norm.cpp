@@ -12,45 +12,13 @@
 #include "base/parallel.h"
 #include "ops/axis_view.h"
 #include "ops/float_staging.h"
+#include "ops/nn/norm_broadcast.h"
 #include "ops/registry.h"
 
 namespace onyxrt::ops {
 namespace {
 
 constexpr int64_t kGrain = 16384;  // elements per parallel chunk
-
-// Index into a parameter broadcast (right-aligned, numpy rules) to the normalized shape, for each
-// of the normalized positions; empty when the parameter already has the normalized size and shape.
-std::vector<int64_t> broadcast_index(const KernelContext& ctx, const char* name, const Shape& param,
-                                     const Shape& normalized) {
-  const Shape& p = param;
-  bool same = p.size() <= normalized.size();
-  for (size_t i = 0; same && i < p.size(); ++i) same = p[p.size() - 1 - i] == normalized[normalized.size() - 1 - i];
-  if (same && shape_size(p) == shape_size(normalized)) return {};
-  for (size_t i = 0; i < p.size(); ++i) {
-    const int64_t pd = p[p.size() - 1 - i];
-    const int64_t nd = i < normalized.size() ? normalized[normalized.size() - 1 - i] : 1;
-    if ((pd != 1 && pd != nd) || (i >= normalized.size() && pd != 1))
-      ctx.fail(ErrorCode::InvalidArgument, name, " of shape ", shape_to_string(p),
-               " does not broadcast to the normalized shape ", shape_to_string(normalized));
-  }
-  const int64_t count = shape_size(normalized);
-  std::vector<int64_t> index(static_cast<size_t>(count));
-  for (int64_t j = 0; j < count; ++j) {
-    int64_t rest = j, offset = 0, stride = 1;
-    for (size_t i = 0; i < normalized.size(); ++i) {
-      const int64_t nd = normalized[normalized.size() - 1 - i], coord = rest % nd;
-      rest /= nd;
-      if (i < p.size()) {
-        const int64_t pd = p[p.size() - 1 - i];
-        if (pd != 1) offset += coord * stride;
-        stride *= pd;
-      }
-    }
-    index[j] = offset;
-  }
-  return index;
-}
 
 class LayerNormalization final : public OpKernel {
  public:
@@ -69,9 +37,9 @@ class LayerNormalization final : public OpKernel {
     const Tensor* bias_t = ctx.has_input(2) ? &ctx.input(2) : nullptr;
     const std::vector<double> scale = values_as_double(scale_t);
     const std::vector<double> bias = bias_t ? values_as_double(*bias_t) : std::vector<double>();
-    const std::vector<int64_t> scale_index = broadcast_index(ctx, "Scale", scale_t.shape(), normalized);
+    const std::vector<int64_t> scale_index = normalized_broadcast_index(ctx, "Scale", scale_t.shape(), normalized);
     const std::vector<int64_t> bias_index =
-        bias_t ? broadcast_index(ctx, "B", bias_t->shape(), normalized) : std::vector<int64_t>();
+        bias_t ? normalized_broadcast_index(ctx, "B", bias_t->shape(), normalized) : std::vector<int64_t>();
 
     Shape stat_shape = x.shape();
     std::fill(stat_shape.begin() + axis, stat_shape.end(), 1);

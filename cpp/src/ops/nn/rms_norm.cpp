@@ -11,31 +11,13 @@
 #include "ops/axis_view.h"
 #include "ops/broadcast.h"
 #include "ops/float_staging.h"
+#include "ops/nn/norm_broadcast.h"
 #include "ops/registry.h"
 
 namespace onyxrt::ops {
 namespace {
 
 constexpr int64_t kGrain = 16384;  // elements per parallel chunk
-
-// For each of the normalized positions, the index of its Scale value; empty when Scale already
-// has the normalized shape (after leading 1s).
-std::vector<int64_t> scale_index(const KernelContext& ctx, const Shape& scale, const Shape& normalized) {
-  Shape acc = normalized;
-  if (scale.size() > normalized.size() || !broadcast_shape_into(acc, scale) || acc != normalized)
-    ctx.fail(ErrorCode::InvalidArgument, "scale of shape ", shape_to_string(scale),
-             " does not broadcast to the normalized shape ", shape_to_string(normalized));
-  const int64_t count = shape_size(normalized);
-  if (shape_size(scale) == count) return {};
-  std::vector<int64_t> index(static_cast<size_t>(count));
-  if (count == 0) return index;
-  const BroadcastPlan plan(normalized, {&scale});
-  const int64_t step = plan.inner_stride(0);
-  plan.for_each_run(0, count, [&](int64_t out, const int64_t* in, int64_t len) {
-    for (int64_t j = 0; j < len; ++j) index[out + j] = in[0] + j * step;
-  });
-  return index;
-}
 
 class RMSNormalization final : public OpKernel {
  public:
@@ -53,7 +35,7 @@ class RMSNormalization final : public OpKernel {
     const Shape normalized(x.shape().begin() + axis, x.shape().end());
     const Tensor& scale_t = ctx.input(1);
     const std::vector<double> scale = values_as_double(scale_t);
-    const std::vector<int64_t> index = scale_index(ctx, scale_t.shape(), normalized);
+    const std::vector<int64_t> index = normalized_broadcast_index(ctx, "scale", scale_t.shape(), normalized);
     // Y has Scale's type (V), which may differ from X's (T).
     Tensor& y = ctx.output(0, scale_t.dtype(), x.shape());
     if (y.size() == 0) return;
