@@ -32,6 +32,17 @@ Reduction parse_reduction(const KernelInfo& info) {
   info.fail(ErrorCode::InvalidGraph, "reduction must be 'none', 'sum' or 'mean', got '", r, "'");
 }
 
+// The attributes both losses share.
+struct LossOptions {
+  Reduction reduction;
+  bool has_ignore;
+  int64_t ignore_index;
+};
+
+LossOptions parse_loss_options(const KernelInfo& info) {
+  return {parse_reduction(info), info.has_attr("ignore_index"), info.attr_int("ignore_index", 0)};
+}
+
 // Writes double values into t (Float, Double, Float16 or BFloat16), t.size() of them.
 void write_values(const std::vector<double>& v, Tensor& t) {
   if (t.dtype() == DataType::Double) {
@@ -69,8 +80,8 @@ LossGeometry check_shapes(const KernelContext& ctx, const Tensor& x, const Tenso
 // Computes the loss output from log-probabilities (logp, laid out [N, C, D]).
 template <class T>
 void compute_loss(KernelContext& ctx, const T* logp, const LossGeometry& g, const Tensor& target_tensor,
-                  const Tensor* weight_tensor, bool has_ignore, int64_t ignore_index, Reduction reduction,
-                  DataType out_type) {
+                  const Tensor* weight_tensor, const LossOptions& options, DataType out_type) {
+  const auto [reduction, has_ignore, ignore_index] = options;
   const std::vector<int64_t> target = index_values(ctx, target_tensor);
   std::vector<double> weight;
   if (weight_tensor) weight = values_as_double(*weight_tensor);
@@ -102,9 +113,7 @@ void compute_loss(KernelContext& ctx, const T* logp, const LossGeometry& g, cons
 class NllLoss final : public OpKernel {
  public:
   explicit NllLoss(const KernelInfo& info)
-      : reduction_(parse_reduction(info)),
-        has_ignore_(info.has_attr("ignore_index")),
-        ignore_index_(info.attr_int("ignore_index", 0)) {}
+      : options_(parse_loss_options(info)) {}
 
   void compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
@@ -112,17 +121,15 @@ class NllLoss final : public OpKernel {
     const Tensor* weight = ctx.has_input(2) ? &ctx.input(2) : nullptr;
     const LossGeometry g = check_shapes(ctx, x, target, weight);
     if (x.dtype() == DataType::Double) {
-      compute_loss(ctx, x.data<double>(), g, target, weight, has_ignore_, ignore_index_, reduction_, x.dtype());
+      compute_loss(ctx, x.data<double>(), g, target, weight, options_, x.dtype());
     } else {
       const Tensor xf = widen_to_float(x);
-      compute_loss(ctx, xf.data<float>(), g, target, weight, has_ignore_, ignore_index_, reduction_, x.dtype());
+      compute_loss(ctx, xf.data<float>(), g, target, weight, options_, x.dtype());
     }
   }
 
  private:
-  Reduction reduction_;
-  bool has_ignore_;
-  int64_t ignore_index_;
+  LossOptions options_;
 };
 
 // log_softmax of one line of n values at stride `stride`.
@@ -139,9 +146,7 @@ void log_softmax_line(const T* x, T* y, int64_t n, int64_t stride) {
 class SoftmaxCrossEntropyLoss final : public OpKernel {
  public:
   explicit SoftmaxCrossEntropyLoss(const KernelInfo& info)
-      : reduction_(parse_reduction(info)),
-        has_ignore_(info.has_attr("ignore_index")),
-        ignore_index_(info.attr_int("ignore_index", 0)) {}
+      : options_(parse_loss_options(info)) {}
 
   void compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
@@ -174,15 +179,13 @@ class SoftmaxCrossEntropyLoss final : public OpKernel {
           }
         });
       }
-      compute_loss(ctx, static_cast<const T*>(yd), g, target, weight, has_ignore_, ignore_index_, reduction_,
+      compute_loss(ctx, static_cast<const T*>(yd), g, target, weight, options_,
                    x.dtype());
     });
   }
 
  private:
-  Reduction reduction_;
-  bool has_ignore_;
-  int64_t ignore_index_;
+  LossOptions options_;
 };
 
 }  // namespace
