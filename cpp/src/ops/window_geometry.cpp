@@ -134,6 +134,14 @@ WindowPlan resolve_window(const WindowAttributes& a, const KernelContext& ctx, c
   return plan;
 }
 
+WindowPlan resolve_pool_window(const WindowAttributes& attrs, const KernelContext& ctx, const Shape& input) {
+  WindowPlan plan = resolve_window(attrs, ctx, input, attrs.kernel_shape);
+  if (plan.geometry.rank > kMaxPoolSpatialRank)
+    ctx.fail(ErrorCode::NotImplemented, "pooling over ", plan.geometry.rank, " spatial axes is not supported (at most ",
+             kMaxPoolSpatialRank, "), input shape ", shape_to_string(input));
+  return plan;
+}
+
 Shape window_output_shape(const WindowPlan& plan, int64_t batch, int64_t channels) {
   Shape s{batch, channels};
   for (int d = 0; d < plan.geometry.rank; ++d) s.push_back(plan.geometry.output[d]);

@@ -38,6 +38,13 @@ struct WindowPlan {
 WindowPlan resolve_window(const WindowAttributes& attrs, const KernelContext& ctx, const Shape& input,
                           const std::vector<int64_t>& kernel);
 
+// Spatial axes the pooling kernels handle; fewer are run as leading unit axes.
+inline constexpr int kMaxPoolSpatialRank = 3;
+
+// resolve_window with the pool's own kernel_shape, failing with NotImplemented beyond
+// kMaxPoolSpatialRank spatial axes.
+WindowPlan resolve_pool_window(const WindowAttributes& attrs, const KernelContext& ctx, const Shape& input);
+
 // The output shape: N, `channels`, then the plan's spatial output dims.
 Shape window_output_shape(const WindowPlan& plan, int64_t batch, int64_t channels);
 

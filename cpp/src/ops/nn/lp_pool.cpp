@@ -17,7 +17,6 @@ namespace onyxrt::ops {
 namespace {
 
 using kernels::ConvGeometry;
-constexpr int kRank = 3;  // spatial axes handled, as for the other pools (leading unit axes below)
 
 int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
@@ -29,8 +28,8 @@ struct Axis {
 };
 
 void make_axes(const ConvGeometry& g, Axis* axes) {
-  const int shift = kRank - g.rank;
-  for (int d = shift; d < kRank; ++d) {
+  const int shift = kMaxPoolSpatialRank - g.rank;
+  for (int d = shift; d < kMaxPoolSpatialRank; ++d) {
     const int s = d - shift;
     Axis& a = axes[d];
     a.input = g.input[s], a.dilation = g.dilation[s], a.output = g.output[s];
@@ -80,15 +79,12 @@ class LpPool final : public OpKernel {
 
   void compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
-    const WindowPlan plan = resolve_window(window_, ctx, x.shape(), window_.kernel_shape);
-    if (plan.geometry.rank > kRank)
-      ctx.fail(ErrorCode::NotImplemented, "pooling over ", plan.geometry.rank,
-               " spatial axes is not supported (at most ", kRank, "), input shape ", shape_to_string(x.shape()));
+    const WindowPlan plan = resolve_pool_window(window_, ctx, x.shape());
     const Shape out_shape = window_output_shape(plan, x.dim(0), x.dim(1));
     Tensor& y = ctx.output(0, x.dtype(), out_shape);
     if (y.size() == 0) return;
     const ConvGeometry& g = plan.geometry;
-    Axis axes[kRank];
+    Axis axes[kMaxPoolSpatialRank];
     make_axes(g, axes);
     const int64_t planes = x.dim(0) * x.dim(1), in_size = g.input_size(), out_size = g.output_size();
     const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, out_size * g.kernel_size()));

@@ -31,16 +31,15 @@ struct AxisWindows {
 
 // Pooling runs as a 3-D loop nest: 1-D and 2-D windows get leading unit axes. The leading
 // position also keeps the column-major Indices formula (d + h * D + w * D * H) right.
-constexpr int kPoolRank = 3;
 
 struct PoolWindows {
-  AxisWindows axis[kPoolRank];
+  AxisWindows axis[kMaxPoolSpatialRank];
 };
 
 PoolWindows make_windows(const ConvGeometry& g, const int64_t* pad_end) {
   PoolWindows w;
-  const int shift = kPoolRank - g.rank;
-  for (int d = shift; d < kPoolRank; ++d) {
+  const int shift = kMaxPoolSpatialRank - g.rank;
+  for (int d = shift; d < kMaxPoolSpatialRank; ++d) {
     const int s = d - shift;
     AxisWindows& a = w.axis[d];
     a.input = g.input[s], a.dilation = g.dilation[s], a.output = g.output[s];
@@ -187,10 +186,7 @@ class Pool final : public OpKernel {
 
   void compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
-    const WindowPlan plan = resolve_window(window_, ctx, x.shape(), window_.kernel_shape);
-    if (plan.geometry.rank > kPoolRank)
-      ctx.fail(ErrorCode::NotImplemented, "pooling over ", plan.geometry.rank,
-               " spatial axes is not supported (at most ", kPoolRank, "), input shape ", shape_to_string(x.shape()));
+    const WindowPlan plan = resolve_pool_window(window_, ctx, x.shape());
     const Shape out_shape = window_output_shape(plan, x.dim(0), x.dim(1));
     Tensor& y = ctx.output(0, x.dtype(), out_shape);
     int64_t* indices = nullptr;
