@@ -88,7 +88,13 @@ const Tensor& KernelContext::input(size_t i) const {
 }
 
 Tensor& KernelContext::output(size_t i, DataType type, Shape shape) {
-  set_output(i, Tensor(type, std::move(shape)));
+  Tensor t;
+  try {
+    t = Tensor(type, std::move(shape));
+  } catch (const Error& e) {  // an overflowing or oversized shape: say which node asked for it
+    fail(e.code(), "output ", i, ": ", e.what());
+  }
+  set_output(i, std::move(t));
   Value& v = has_output(i) ? slots_[output_slots_[i]] : discarded_.back();
   return v.tensor();
 }
