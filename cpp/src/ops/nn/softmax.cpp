@@ -7,6 +7,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "base/float16.h"
 #include "base/parallel.h"
 #include "kernels/softmax.h"
 #include "ops/axis_view.h"
@@ -44,6 +45,26 @@ void normalize_line(const T* x, T* y, int64_t n, int64_t stride) {
   }
 }
 
+// Softmax of a float16 / bfloat16 line staged in float. Softmax-13 is defined by a function body
+// (Exp, ReduceSum, Div) whose every step yields T, so each intermediate is rounded to T as it would
+// be there; rounding only once, at the end, lands an ulp away from the reference on some inputs.
+template <float (*round_to_t)(float)>
+void softmax_line_rounded(const float* x, float* y, int64_t n, int64_t stride) {
+  float max = x[0];
+  for (int64_t j = 1; j < n; ++j) max = std::max(max, x[j * stride]);
+  float sum = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    const float e = round_to_t(std::exp(round_to_t(x[j * stride] - max)));
+    y[j * stride] = e;
+    sum += e;
+  }
+  sum = round_to_t(sum);
+  for (int64_t j = 0; j < n; ++j) y[j * stride] /= sum;
+}
+
+float round_to_half(float v) { return half_to_float(float_to_half(v)); }
+float round_to_bfloat16(float v) { return bfloat16_to_float(float_to_bfloat16(v)); }
+
 template <SoftmaxKind kind, bool coerce_2d>
 class SoftmaxFamily final : public OpKernel {
  public:
@@ -56,6 +77,7 @@ class SoftmaxFamily final : public OpKernel {
     const AxisView v = coerce_2d ? view_flattened_at(x.shape(), axis) : view_around_axis(x.shape(), axis);
     Tensor& y = ctx.output(0, x.dtype(), x.shape());
     if (y.size() == 0) return;
+    const bool half = x.dtype() == DataType::Float16, bfloat16 = x.dtype() == DataType::BFloat16;
     with_compute_type(x, y, [&](const auto* xd, auto* yd) {
       using T = std::remove_const_t<std::remove_pointer_t<decltype(xd)>>;
       const int64_t lines = v.outer * v.inner;
@@ -63,6 +85,13 @@ class SoftmaxFamily final : public OpKernel {
       parallel_for(lines, grain, ctx.threads(), [&](int64_t begin, int64_t end) {
         for (int64_t l = begin; l < end; ++l) {
           const int64_t base = (l / v.inner) * v.axis * v.inner + l % v.inner;
+          if constexpr (std::is_same_v<T, float> && kind == SoftmaxKind::Softmax) {
+            if (half || bfloat16) {
+              (half ? softmax_line_rounded<round_to_half> : softmax_line_rounded<round_to_bfloat16>)(
+                  xd + base, yd + base, v.axis, v.inner);
+              continue;
+            }
+          }
           if constexpr (std::is_same_v<T, float> && kind != SoftmaxKind::Hardmax) {
             if (v.inner == 1) {  // a contiguous float row: the vectorized kernel
               kernels::softmax_f32(xd + base, yd + base, v.axis, kind == SoftmaxKind::LogSoftmax);
