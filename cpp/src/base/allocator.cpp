@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
 
 #include "base/error.h"
 
@@ -12,22 +15,57 @@ namespace onyxrt {
 
 namespace {
 
-// Physical memory: no single buffer larger than this can be zeroed without the OOM killer, so
-// such a request (a huge shape from an untrusted model) fails cleanly instead.
 size_t physical_memory_bytes() {
-  static const size_t bytes = [] {
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : SIZE_MAX;
-  }();
-  return bytes;
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : SIZE_MAX;
 }
+
+// A container's memory limit (cgroup v2, then v1); SIZE_MAX when there is none.
+size_t cgroup_memory_limit() {
+  for (const char* path : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+    std::ifstream file(path);
+    std::string text;
+    if (!(file >> text) || text == "max") continue;
+    try {
+      return static_cast<size_t>(std::stoull(text));
+    } catch (const std::exception&) {
+      continue;
+    }
+  }
+  return SIZE_MAX;
+}
+
+thread_local size_t tls_limit_bytes = 0;  // 0: no scope set on this thread, the default applies
+thread_local const char* tls_limit_source = nullptr;
 
 }  // namespace
 
+size_t default_allocation_limit() {
+  static const size_t bytes = std::min(physical_memory_bytes(), cgroup_memory_limit()) / 2;
+  return bytes;
+}
+
+AllocationLimit current_allocation_limit() {
+  if (tls_limit_bytes != 0) return {tls_limit_bytes, tls_limit_source};
+  return {default_allocation_limit(), "the default limit, half of this process's memory"};
+}
+
+ScopedAllocationLimit::ScopedAllocationLimit(size_t max_bytes, const char* source)
+    : previous_bytes_(tls_limit_bytes), previous_source_(tls_limit_source) {
+  tls_limit_bytes = max_bytes == 0 ? 1 : max_bytes;
+  tls_limit_source = source;
+}
+
+ScopedAllocationLimit::~ScopedAllocationLimit() {
+  tls_limit_bytes = previous_bytes_;
+  tls_limit_source = previous_source_;
+}
+
 std::shared_ptr<void> allocate_buffer(size_t bytes) {
-  if (bytes > physical_memory_bytes())
-    fail(ErrorCode::RuntimeException, "refusing to allocate ", bytes, " bytes: more than this machine's ",
-         physical_memory_bytes(), " bytes of memory");
+  const AllocationLimit limit = current_allocation_limit();
+  if (bytes > limit.max_bytes)
+    fail(ErrorCode::RuntimeException, "refusing to allocate ", bytes, " bytes: more than ", limit.max_bytes,
+         " bytes (", limit.source, ")");
   size_t rounded = (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
   if (rounded < bytes) fail(ErrorCode::RuntimeException, "allocation of ", bytes, " bytes overflows");
   if (rounded == 0) rounded = kBufferAlignment;

@@ -8,8 +8,35 @@ namespace onyxrt {
 inline constexpr size_t kBufferAlignment = 64;
 
 // Allocates `bytes` aligned to kBufferAlignment and zeroed; throws Error(RuntimeException) naming
-// the size when it exceeds physical memory or the system refuses. The deleter frees it.
-// TODO: a per-session cap from a config entry (hostile-input issue).
+// the size when it exceeds the calling thread's allocation limit or the system refuses. The
+// deleter frees it.
 std::shared_ptr<void> allocate_buffer(size_t bytes);
+
+// The largest single buffer a session may allocate unless configured otherwise: half of the memory
+// this process may use (physical memory, or the cgroup limit when lower). A shape that an
+// untrusted model makes huge fails with an error instead of waking the OOM killer.
+size_t default_allocation_limit();
+
+// Caps every allocate_buffer call on this thread (and on the parallel_for workers it starts) while
+// alive; `source` says where the cap comes from, for the error message. Nests: the previous cap
+// comes back on destruction.
+class ScopedAllocationLimit {
+ public:
+  ScopedAllocationLimit(size_t max_bytes, const char* source);
+  ~ScopedAllocationLimit();
+  ScopedAllocationLimit(const ScopedAllocationLimit&) = delete;
+  ScopedAllocationLimit& operator=(const ScopedAllocationLimit&) = delete;
+
+ private:
+  size_t previous_bytes_;
+  const char* previous_source_;
+};
+
+// The calling thread's cap and its source, for handing to worker threads.
+struct AllocationLimit {
+  size_t max_bytes;
+  const char* source;
+};
+AllocationLimit current_allocation_limit();
 
 }  // namespace onyxrt

@@ -2,6 +2,7 @@
 
 #include <unordered_set>
 
+#include "base/allocator.h"
 #include "base/error.h"
 #include "base/parallel.h"
 #include "optimizer/pass_manager.h"
@@ -33,11 +34,37 @@ std::string names_text(const std::vector<ValueInfo>& infos) {
   return s.empty() ? "none" : s;
 }
 
+// The config entry that caps a single allocation of this session (bytes, a positive integer).
+constexpr const char* kMaxAllocationKey = "onyxrt.max_allocation_bytes";
+
+size_t allocation_limit_from(const SessionOptions& options) {
+  auto it = options.config_entries.find(kMaxAllocationKey);
+  if (it == options.config_entries.end()) return default_allocation_limit();
+  const std::string& text = it->second;
+  size_t used = 0;
+  unsigned long long bytes = 0;
+  try {
+    bytes = std::stoull(text, &used, 10);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || text[0] == '-' || bytes == 0)
+    fail(ErrorCode::InvalidArgument, "session config entry '", kMaxAllocationKey, "' must be a positive number of bytes, got '",
+         text, "'");
+  return static_cast<size_t>(bytes);
+}
+
 }  // namespace
 
 Session::Session(std::shared_ptr<ir::Model> model, const SessionOptions& options)
     : model_(std::move(model)), options_(options) {
   if (!model_) fail(ErrorCode::NoModel, "no model to run");
+  allocation_limit_ = allocation_limit_from(options);
+  allocation_limit_source_ = options.config_entries.count(kMaxAllocationKey)
+                                 ? std::string("session config entry '") + kMaxAllocationKey + "'"
+                                 : "the default limit, half of this process's memory; raise it with session config entry '" +
+                                       std::string(kMaxAllocationKey) + "'";
+  const ScopedAllocationLimit limit(allocation_limit_, allocation_limit_source_.c_str());
   check_opset_imports(*model_);
   optimizer::optimize_graph(*model_, options.graph_optimization_level);
   threads_ = options.intra_op_num_threads > 0 ? options.intra_op_num_threads : available_cpu_count();
@@ -109,7 +136,10 @@ std::vector<Value> Session::run(const std::vector<std::string>& input_names, con
     }
   }
 
-  execute_plan(plan_, ctx);
+  {
+    const ScopedAllocationLimit limit(allocation_limit_, allocation_limit_source_.c_str());
+    execute_plan(plan_, ctx);
+  }
 
   std::vector<Value> results;
   results.reserve(wanted.size());

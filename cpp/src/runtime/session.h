@@ -34,6 +34,8 @@ class Session {
   std::shared_ptr<ir::Model> model_;
   SessionOptions options_;
   int threads_ = 1;
+  size_t allocation_limit_ = 0;  // bytes, for any single buffer this session allocates
+  std::string allocation_limit_source_;
   std::vector<ValueInfo> inputs_;
   std::vector<ValueInfo> outputs_;
   std::vector<ValueInfo> overridable_;
