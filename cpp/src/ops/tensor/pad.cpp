@@ -99,10 +99,11 @@ class PadKernel final : public OpKernel {
       ctx.output(0, x.dtype(), out_shape);
       return;
     }
+    // The output first: its allocation is checked against the session's cap, and no index map
+    // is longer than the output, so a huge pad fails there, naming its size.
+    Tensor& y = ctx.output(0, x.dtype(), out_shape);
     std::vector<std::vector<int64_t>> maps;
     for (size_t d = 0; d < out_shape.size(); ++d) maps.push_back(dim_map(ctx, mode_, x.dim(d), begin[d], end[d], d));
-
-    Tensor& y = ctx.output(0, x.dtype(), out_shape);
     bool supported = visit_element_width(x.dtype(), [&](auto tag) {
       using W = typename decltype(tag)::type;
       W fill{};
