@@ -39,6 +39,11 @@ void register_rms_norm(Registry& r);
 void register_group_norm(Registry& r);
 void register_lp_pool(Registry& r);
 void register_losses(Registry& r);
+void register_string_concat(Registry& r);
+void register_string_split(Registry& r);
+void register_string_normalizer(Registry& r);
+void register_regex_full_match(Registry& r);
+void register_tfidf_vectorizer(Registry& r);
 
 const Registry& builtin_registry() {
   static const Registry registry = [] {
@@ -78,6 +83,11 @@ const Registry& builtin_registry() {
     register_group_norm(r);
     register_lp_pool(r);
     register_losses(r);
+    register_string_concat(r);
+    register_string_split(r);
+    register_string_normalizer(r);
+    register_regex_full_match(r);
+    register_tfidf_vectorizer(r);
     return r;
   }();
   return registry;
