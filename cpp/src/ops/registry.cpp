@@ -44,6 +44,7 @@ void register_string_split(Registry& r);
 void register_string_normalizer(Registry& r);
 void register_regex_full_match(Registry& r);
 void register_tfidf_vectorizer(Registry& r);
+void register_recurrent(Registry& r);
 
 const Registry& builtin_registry() {
   static const Registry registry = [] {
@@ -88,6 +89,7 @@ const Registry& builtin_registry() {
     register_string_normalizer(r);
     register_regex_full_match(r);
     register_tfidf_vectorizer(r);
+    register_recurrent(r);
     return r;
   }();
   return registry;
