@@ -3,6 +3,7 @@ caller keeps; one session serves many threads at once with the GIL released."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -105,3 +106,32 @@ def test_run_releases_the_gil():
     inside = [t for start, end in runs for t in ticks
               if start + 0.25 * (end - start) < t < end - 0.25 * (end - start)]
     assert inside, "no Python thread ran during run(): is the GIL released?"
+
+
+def resident_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_ten_thousand_runs_do_not_grow_the_resident_set():
+    session = onyxrt.InferenceSession(helpers.to_bytes(helpers.mlp(sizes=(64, 32, 8))))
+    feeds = [{"x": np.ones((1 + i % 4, 64), np.float32)} for i in range(4)]
+    for i in range(500):  # warm-up: allocator pools, lazily built tables
+        session.run(None, feeds[i % 4])
+    before = resident_bytes()
+    for i in range(10_000):
+        session.run(None, feeds[i % 4])
+    growth = resident_bytes() - before
+    assert growth < 2 << 20, f"resident set grew by {growth} bytes over 10,000 runs"
+
+
+def test_session_create_destroy_cycles_do_not_grow_the_resident_set():
+    model = helpers.to_bytes(helpers.mlp(sizes=(64, 32, 8)))
+    x = {"x": np.ones((2, 64), np.float32)}
+    for _ in range(50):
+        onyxrt.InferenceSession(model).run(None, x)
+    before = resident_bytes()
+    for _ in range(500):
+        onyxrt.InferenceSession(model).run(None, x)
+    growth = resident_bytes() - before
+    assert growth < 2 << 20, f"resident set grew by {growth} bytes over 500 sessions"
