@@ -46,6 +46,13 @@ void register_regex_full_match(Registry& r);
 void register_tfidf_vectorizer(Registry& r);
 void register_recurrent(Registry& r);
 
+void register_quantize_linear(Registry& r);
+void register_dequantize_linear(Registry& r);
+void register_dynamic_quantize(Registry& r);
+void register_integer_matmul_conv(Registry& r);
+void register_qlinear_matmul(Registry& r);
+void register_qlinear_conv(Registry& r);
+
 const Registry& builtin_registry() {
   static const Registry registry = [] {
     Registry r;
@@ -90,6 +97,12 @@ const Registry& builtin_registry() {
     register_regex_full_match(r);
     register_tfidf_vectorizer(r);
     register_recurrent(r);
+    register_quantize_linear(r);
+    register_dequantize_linear(r);
+    register_dynamic_quantize(r);
+    register_integer_matmul_conv(r);
+    register_qlinear_matmul(r);
+    register_qlinear_conv(r);
     return r;
   }();
   return registry;
