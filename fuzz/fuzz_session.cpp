@@ -28,7 +28,9 @@ bool make_feed(const onyxrt::TypeInfo& type, onyxrt::Value* out) {
   if (type.elem_type == onyxrt::DataType::String || type.elem_type == onyxrt::DataType::Undefined) return false;
   onyxrt::Tensor t(type.elem_type, shape);
   auto* bytes = static_cast<uint8_t*>(t.raw());
-  for (size_t i = 0; i < t.nbytes(); ++i) bytes[i] = static_cast<uint8_t>(i % 7 == 0 ? 0 : (i * 37) & 0x3f);
+  const bool is_bool = type.elem_type == onyxrt::DataType::Bool;
+  for (size_t i = 0; i < t.nbytes(); ++i)
+    bytes[i] = static_cast<uint8_t>(i % 7 == 0 ? 0 : is_bool ? 1 : (i * 37) & 0x3f);
   *out = onyxrt::Value(t);
   return true;
 }

@@ -318,3 +318,11 @@ def test_hostile_model_raises_a_named_error(case, tmp_path):
 
 def test_there_are_at_least_forty_cases():
     assert len(CASES) >= 40
+
+
+def test_bool_bytes_other_than_0_and_1_read_as_true():
+    # a bool byte of 37 is not a C++ bool: the loader normalizes it instead of handing it to kernels
+    w = TP(name="w", data_type=TP.BOOL, dims=[3], raw_data=bytes([0, 37, 1]))
+    m = make_model([helper.make_node("Not", ["w"], ["y"], name="not")], [], [tensor("y", TP.BOOL)], [w])
+    got = onyxrt.InferenceSession(m.SerializeToString()).run(None, {})[0]
+    np.testing.assert_array_equal(got, [True, False, False])

@@ -1,5 +1,6 @@
 #include "format/tensor_data.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/error.h"
@@ -101,6 +102,14 @@ size_t element_alignment(DataType type) {
 Tensor tensor_over_bytes(DataType type, Shape shape, const uint8_t* bytes, const std::shared_ptr<const void>& owner) {
   int64_t count = shape_size(shape);
   size_t size = data_type_storage_bytes(type, count);
+  if (type == DataType::Bool && std::any_of(bytes, bytes + size, [](uint8_t b) { return b > 1; })) {
+    // A bool byte other than 0 or 1 is not a bool to C++ (reading it is undefined): any non-zero
+    // byte means true, as numpy reads it.
+    Tensor copy(type, std::move(shape));
+    auto* dst = static_cast<uint8_t*>(copy.raw());
+    for (size_t i = 0; i < size; ++i) dst[i] = bytes[i] != 0;
+    return copy;
+  }
   if (size > 0 && reinterpret_cast<uintptr_t>(bytes) % element_alignment(type) == 0) {
     // Initializers are read-only: the non-const pointer is the Tensor API's, kernels never write
     // constants (a mapped file is mapped read-only and would fault).
