@@ -3,7 +3,8 @@
 #include <cstdint>
 
 // Convolution helpers with no operator knowledge: the im2col lowering that turns an N-D
-// convolution of one image (channels outermost, NCHW-style) into a GEMM.
+// convolution of one image (channels outermost, NCHW-style) into a GEMM, and col2im, its adjoint
+// (transposed convolution, Col2Im).
 namespace onyxrt::kernels {
 
 inline constexpr int kMaxConvSpatialRank = 8;
@@ -42,6 +43,16 @@ void im2col_f32(const ConvGeometry& g, const float* x, int64_t col_begin, int64_
                 int64_t ld_out);
 void im2col_f64(const ConvGeometry& g, const double* x, int64_t col_begin, int64_t col_count, double* out,
                 int64_t ld_out);
+
+// The adjoint of im2col: adds rows (c, k_0, ..., k_{rank-1}) x columns [col_begin, col_begin +
+// col_count) of an im2col-layout matrix (row r at cols + r * ld_cols) into x ([channels, input...])
+// at the input index each entry was read from; entries whose index falls outside are dropped.
+// x is accumulated into, not cleared (ConvTranspose pre-fills it with the bias). Channels write
+// disjoint planes, so a caller may split them across threads.
+void col2im_f32(const ConvGeometry& g, const float* cols, int64_t ld_cols, int64_t col_begin, int64_t col_count,
+                float* x);
+void col2im_f64(const ConvGeometry& g, const double* cols, int64_t ld_cols, int64_t col_begin, int64_t col_count,
+                double* x);
 
 // Direct convolution for groups of one input channel (depthwise, `multiplier` output channels per
 // input channel), spatial rank 1..3: output channel o of one image reads input channel

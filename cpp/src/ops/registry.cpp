@@ -45,6 +45,10 @@ void register_string_normalizer(Registry& r);
 void register_regex_full_match(Registry& r);
 void register_tfidf_vectorizer(Registry& r);
 void register_recurrent(Registry& r);
+void register_grid_sample(Registry& r);
+void register_affine_grid(Registry& r);
+void register_col2im(Registry& r);
+void register_center_crop_pad(Registry& r);
 
 void register_quantize_linear(Registry& r);
 void register_dequantize_linear(Registry& r);
@@ -97,6 +101,10 @@ const Registry& builtin_registry() {
     register_regex_full_match(r);
     register_tfidf_vectorizer(r);
     register_recurrent(r);
+    register_grid_sample(r);
+    register_affine_grid(r);
+    register_col2im(r);
+    register_center_crop_pad(r);
     register_quantize_linear(r);
     register_dequantize_linear(r);
     register_dynamic_quantize(r);
