@@ -56,6 +56,11 @@ void register_dynamic_quantize(Registry& r);
 void register_integer_matmul_conv(Registry& r);
 void register_qlinear_matmul(Registry& r);
 void register_qlinear_conv(Registry& r);
+void register_dft(Registry& r);
+void register_stft(Registry& r);
+void register_windows(Registry& r);
+void register_mel_weight_matrix(Registry& r);
+void register_training_optimizers(Registry& r);
 
 const Registry& builtin_registry() {
   static const Registry registry = [] {
@@ -111,6 +116,11 @@ const Registry& builtin_registry() {
     register_integer_matmul_conv(r);
     register_qlinear_matmul(r);
     register_qlinear_conv(r);
+    register_dft(r);
+    register_stft(r);
+    register_windows(r);
+    register_mel_weight_matrix(r);
+    register_training_optimizers(r);
     return r;
   }();
   return registry;
