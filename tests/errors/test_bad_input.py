@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import onnxruntime
-import onyxrt
 import pytest
 
+import onyxrt
 from tests import helpers
 
 
