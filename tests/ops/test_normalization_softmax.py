@@ -53,16 +53,6 @@ def test_batch_norm_mixed_parameter_type():  # opset 15: X float16, parameters f
     )
 
 
-def test_batch_norm_training_is_refused():
-    expect_error(
-        "BatchNormalization",
-        bn_inputs((2, 3, 4)),
-        attrs={"training_mode": 1},
-        match="training",
-        error="NotImplemented",
-    )
-
-
 @pytest.mark.parametrize("x_shape", [(2, 3, 7), (1, 5, 7, 9), (2, 3, 4, 5, 6)])
 def test_instance_norm(x_shape):
     c = x_shape[1]

@@ -1,6 +1,6 @@
-// Per-channel normalizations over an (N, C, spatial...) input: BatchNormalization (inference;
-// opsets 1, 6, 7, 9, 14, 15), InstanceNormalization (1, 6) and LRN (1, 13). LayerNormalization and
-// LpNormalization, which normalize along an axis, are in layer_norm.cpp.
+// Per-channel normalizations over an (N, C, spatial...) input: BatchNormalization (opsets 1, 6,
+// 7, 9, 14, 15; inference and training), InstanceNormalization (1, 6) and LRN (1, 13).
+// LayerNormalization and LpNormalization, which normalize along an axis, are in layer_norm.cpp.
 // Types: float, double, float16 / bfloat16 through float; statistics accumulate in double.
 #include <algorithm>
 #include <cmath>
@@ -34,18 +34,57 @@ Planes planes_of(const KernelContext& ctx, const Tensor& x) {
 
 int64_t plane_grain(const Planes& p) { return std::max<int64_t>(1, kPlaneGrain / std::max<int64_t>(1, p.inner)); }
 
+// The mean and (population) variance of each channel over N and the spatial axes, in double.
+template <class T>
+void batch_statistics(const T* x, const Planes& p, int threads, std::vector<double>& mean, std::vector<double>& var) {
+  const int64_t count = p.n * p.inner;
+  mean.assign(static_cast<size_t>(p.c), 0.0), var.assign(static_cast<size_t>(p.c), 0.0);
+  parallel_for(p.c, std::max<int64_t>(1, kPlaneGrain / std::max<int64_t>(1, count)), threads,
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t c = begin; c < end; ++c) {
+                   double sum = 0, squares = 0;
+                   for (int64_t n = 0; n < p.n; ++n)
+                     for (int64_t i = 0; i < p.inner; ++i) sum += x[(n * p.c + c) * p.inner + i];
+                   mean[c] = sum / static_cast<double>(count);  // no elements: NaN, as numpy
+                   for (int64_t n = 0; n < p.n; ++n)
+                     for (int64_t i = 0; i < p.inner; ++i) {
+                       const double d = x[(n * p.c + c) * p.inner + i] - mean[c];
+                       squares += d * d;
+                     }
+                   var[c] = squares / static_cast<double>(count);
+                 }
+               });
+}
+
+// Output i as a 1-D tensor of `type` holding the values.
+void output_values(KernelContext& ctx, size_t i, DataType type, const std::vector<double>& values) {
+  Tensor& t = ctx.output(i, type, {static_cast<int64_t>(values.size())});
+  if (type == DataType::Double) {
+    std::copy(values.begin(), values.end(), t.data<double>());
+    return;
+  }
+  const std::vector<float> narrowed(values.begin(), values.end());
+  narrow_from_float(narrowed.data(), t);
+}
+
 // y = x * a[c] + b[c] (or per element of a plane when the parameters have C * inner values).
+// Training (training_mode=1 from opset 14; before, the presence of the extra outputs) uses the
+// batch's mean and population variance, and outputs running_mean = input_mean * momentum +
+// mean * (1 - momentum) (running_var likewise) in the type of input_mean; opsets 1-9 also output
+// saved_mean (the batch mean) and saved_var, as onnxruntime fills it: 1 / sqrt(var + epsilon).
 class BatchNormalization final : public OpKernel {
  public:
-  explicit BatchNormalization(const KernelInfo& info) : epsilon_(info.attr_float("epsilon", 1e-5f)) {
-    if (info.attr_int("training_mode", 0) != 0)
-      info.fail(ErrorCode::NotImplemented, "training_mode=1 is not supported (inference only)");
-    if (info.opset() < 14) {  // before 14 the extra outputs exist only in training
-      for (size_t i = 1; i < info.output_count(); ++i)
-        if (info.has_output(i))
-          info.fail(ErrorCode::NotImplemented, "training outputs (mean, var, saved mean / var) are not supported");
+  explicit BatchNormalization(const KernelInfo& info)
+      : epsilon_(info.attr_float("epsilon", 1e-5f)), momentum_(info.attr_float("momentum", 0.9f)) {
+    if (info.opset() >= 14) {
+      training_ = info.attr_int("training_mode", 0) != 0;
+    } else {
+      for (size_t i = 1; i < info.output_count(); ++i) training_ = training_ || info.has_output(i);
     }
     spatial_ = info.attr_int("spatial", 1) != 0;
+    if (training_ && !spatial_)
+      info.fail(ErrorCode::NotImplemented, "training (batch statistics) with spatial=0 is not supported");
+    saved_outputs_ = info.opset() < 14;
   }
 
   void compute(KernelContext& ctx) const override {
@@ -61,10 +100,19 @@ class BatchNormalization final : public OpKernel {
                  shape_to_string(x.shape()), ") needs ", per, " values");
       param[i] = values_as_double(t);
     }
+    std::vector<double> mean = param[2], var = param[3];
+    if (training_) {
+      if (x.dtype() == DataType::Double) {
+        batch_statistics(x.data<double>(), p, ctx.threads(), mean, var);
+      } else {
+        batch_statistics(widen_to_float(x).data<float>(), p, ctx.threads(), mean, var);
+      }
+      write_training_outputs(ctx, x, param[2], param[3], mean, var);
+    }
     std::vector<double> a(per), b(per);
     for (int64_t i = 0; i < per; ++i) {
-      a[i] = param[0][i] / std::sqrt(param[3][i] + epsilon_);
-      b[i] = param[1][i] - param[2][i] * a[i];
+      a[i] = param[0][i] / std::sqrt(var[i] + epsilon_);
+      b[i] = param[1][i] - mean[i] * a[i];
     }
     Tensor& y = ctx.output(0, x.dtype(), x.shape());
     with_compute_type(x, y, [&](const auto* xd, auto* yd) {
@@ -85,8 +133,28 @@ class BatchNormalization final : public OpKernel {
   }
 
  private:
-  double epsilon_;
+  void write_training_outputs(KernelContext& ctx, const Tensor& x, const std::vector<double>& input_mean,
+                              const std::vector<double>& input_var, const std::vector<double>& mean,
+                              const std::vector<double>& var) const {
+    const DataType stats_type = ctx.input(3).dtype();
+    std::vector<double> running_mean(mean.size()), running_var(var.size());
+    for (size_t c = 0; c < mean.size(); ++c) {
+      running_mean[c] = input_mean[c] * momentum_ + mean[c] * (1 - momentum_);
+      running_var[c] = input_var[c] * momentum_ + var[c] * (1 - momentum_);
+    }
+    if (ctx.has_output(1)) output_values(ctx, 1, stats_type, running_mean);
+    if (ctx.has_output(2)) output_values(ctx, 2, stats_type, running_var);
+    if (!saved_outputs_) return;
+    std::vector<double> inv_std(var.size());
+    for (size_t c = 0; c < var.size(); ++c) inv_std[c] = 1 / std::sqrt(var[c] + epsilon_);
+    if (ctx.has_output(3)) output_values(ctx, 3, x.dtype(), mean);
+    if (ctx.has_output(4)) output_values(ctx, 4, x.dtype(), inv_std);
+  }
+
+  double epsilon_, momentum_;
   bool spatial_ = true;
+  bool training_ = false;
+  bool saved_outputs_ = false;  // opsets before 14 also have saved_mean / saved_var
 };
 
 // y = scale[c] * (x - mean) / sqrt(var + epsilon) + B[c], statistics per (n, c) plane.
