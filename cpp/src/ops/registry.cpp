@@ -51,6 +51,8 @@ void register_string_normalizer(Registry& r);
 void register_regex_full_match(Registry& r);
 void register_tfidf_vectorizer(Registry& r);
 void register_recurrent(Registry& r);
+void register_resize(Registry& r);
+void register_upsample(Registry& r);
 void register_grid_sample(Registry& r);
 void register_affine_grid(Registry& r);
 void register_col2im(Registry& r);
@@ -118,6 +120,8 @@ const Registry& builtin_registry() {
     register_regex_full_match(r);
     register_tfidf_vectorizer(r);
     register_recurrent(r);
+    register_resize(r);
+    register_upsample(r);
     register_grid_sample(r);
     register_affine_grid(r);
     register_col2im(r);
