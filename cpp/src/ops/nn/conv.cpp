@@ -13,6 +13,7 @@
 #include "kernels/conv.h"
 #include "kernels/gemm.h"
 #include "ops/float_staging.h"
+#include "ops/nn/conv_operands.h"
 #include "ops/registry.h"
 #include "ops/window_geometry.h"
 
@@ -179,12 +180,7 @@ class Conv final : public OpKernel {
 
  private:
   ConvShape check_shapes(const KernelContext& ctx, const Tensor& x, const Tensor& w, const Tensor* b) const {
-    if (w.dtype() != x.dtype() || (b != nullptr && b->dtype() != x.dtype()))
-      ctx.fail(ErrorCode::InvalidArgument, "X, W and B must share one element type, got ", data_type_name(x.dtype()),
-               ", ", data_type_name(w.dtype()), b ? ", " : "", b ? data_type_name(b->dtype()) : "");
-    if (x.rank() < 3 || w.rank() != x.rank())
-      ctx.fail(ErrorCode::InvalidArgument, "X (shape ", shape_to_string(x.shape()), ") and W (shape ",
-               shape_to_string(w.shape()), ") must have the same rank, at least 3");
+    check_conv_operands(ctx, x, w, b);
     ConvShape s;
     s.batch = x.dim(0), s.group = group_, s.c = x.dim(1), s.m = w.dim(0), s.c_g = w.dim(1);
     if (s.c_g * group_ != s.c || s.m % group_ != 0)

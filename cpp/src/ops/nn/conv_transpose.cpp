@@ -13,6 +13,7 @@
 #include "kernels/gemm.h"
 #include "ops/float_staging.h"
 #include "ops/nn/gemm_units.h"
+#include "ops/nn/conv_operands.h"
 #include "ops/registry.h"
 #include "ops/shape_check.h"
 #include "ops/window_geometry.h"
@@ -171,12 +172,7 @@ class ConvTranspose final : public OpKernel {
 
  private:
   TransposeShape check_shapes(const KernelContext& ctx, const Tensor& x, const Tensor& w, const Tensor* b) const {
-    if (w.dtype() != x.dtype() || (b != nullptr && b->dtype() != x.dtype()))
-      ctx.fail(ErrorCode::InvalidArgument, "X, W and B must share one element type, got ", data_type_name(x.dtype()),
-               ", ", data_type_name(w.dtype()), b ? ", " : "", b ? data_type_name(b->dtype()) : "");
-    if (x.rank() < 3 || w.rank() != x.rank())
-      ctx.fail(ErrorCode::InvalidArgument, "X (shape ", shape_to_string(x.shape()), ") and W (shape ",
-               shape_to_string(w.shape()), ") must have the same rank, at least 3");
+    check_conv_operands(ctx, x, w, b);
     if (x.rank() - 2 > static_cast<size_t>(kernels::kMaxConvSpatialRank))
       ctx.fail(ErrorCode::NotImplemented, "at most ", kernels::kMaxConvSpatialRank,
                " spatial axes are supported, got X of shape ", shape_to_string(x.shape()));

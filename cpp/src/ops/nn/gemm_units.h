@@ -1,8 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <exception>
-#include <mutex>
 
 #include "base/parallel.h"
 
@@ -19,17 +17,9 @@ void run_gemm_units(int64_t units, int threads, const Unit& unit) {
     for (int64_t u = 0; u < units; ++u) unit(u, threads);
     return;
   }
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  parallel_for(units, 1, threads, [&](int64_t begin, int64_t end) {
-    try {
-      for (int64_t u = begin; u < end; ++u) unit(u, 1);
-    } catch (...) {  // an exception must not cross the parallel region
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (!error) error = std::current_exception();
-    }
+  parallel_for(units, 1, threads, [&](int64_t begin, int64_t end) {  // rethrows a unit's exception here
+    for (int64_t u = begin; u < end; ++u) unit(u, 1);
   });
-  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace onyxrt::ops

@@ -4,6 +4,7 @@
 
 #include "base/parallel.h"
 #include "ops/elementwise_types.h"
+#include "ops/nn/conv_operands.h"
 #include "ops/quantization/integer_gemm.h"
 #include "ops/quantization/quant_params.h"
 
@@ -55,9 +56,7 @@ IntegerConv::IntegerConv(const KernelInfo& info, size_t w_input, size_t w_zero_i
 IntegerConvShape IntegerConv::plan(const KernelContext& ctx, const Tensor& x, const Tensor& w) const {
   if (!is_int8(w.dtype()))
     ctx.fail(ErrorCode::InvalidArgument, "w has type ", data_type_name(w.dtype()), ", expected int8 or uint8");
-  if (x.rank() < 3 || w.rank() != x.rank())
-    ctx.fail(ErrorCode::InvalidArgument, "x (shape ", shape_to_string(x.shape()), ") and w (shape ",
-             shape_to_string(w.shape()), ") must have the same rank, at least 3");
+  check_conv_ranks(ctx, x, w);
   IntegerConvShape s;
   s.batch = x.dim(0), s.group = group_, s.c = x.dim(1), s.m = w.dim(0), s.c_g = w.dim(1);
   if (s.c_g * group_ != s.c || s.m % group_ != 0)

@@ -1,0 +1,24 @@
+#pragma once
+
+#include "ops/kernel.h"
+
+// Operand checks shared by the convolution family (Conv, ConvTranspose, ConvInteger, QLinearConv):
+// the error wording is part of the API, so it is written once.
+namespace onyxrt::ops {
+
+// X and W have the same rank, at least 3 (batch, channels, one spatial axis or more).
+inline void check_conv_ranks(const KernelContext& ctx, const Tensor& x, const Tensor& w) {
+  if (x.rank() < 3 || w.rank() != x.rank())
+    ctx.fail(ErrorCode::InvalidArgument, "X (shape ", shape_to_string(x.shape()), ") and W (shape ",
+             shape_to_string(w.shape()), ") must have the same rank, at least 3");
+}
+
+// X, W and the optional B share one element type, and the ranks fit (check_conv_ranks).
+inline void check_conv_operands(const KernelContext& ctx, const Tensor& x, const Tensor& w, const Tensor* b) {
+  if (w.dtype() != x.dtype() || (b != nullptr && b->dtype() != x.dtype()))
+    ctx.fail(ErrorCode::InvalidArgument, "X, W and B must share one element type, got ", data_type_name(x.dtype()),
+             ", ", data_type_name(w.dtype()), b ? ", " : "", b ? data_type_name(b->dtype()) : "");
+  check_conv_ranks(ctx, x, w);
+}
+
+}  // namespace onyxrt::ops
