@@ -32,7 +32,11 @@ class TypeSet {
   std::string to_string() const;
 
  private:
-  static constexpr uint64_t bit(DataType t) { return uint64_t{1} << static_cast<int>(t); }
+  // A code outside the enum (an attribute of an untrusted model) is in no set.
+  static constexpr uint64_t bit(DataType t) {
+    const int code = static_cast<int>(t);
+    return code >= 0 && code < 64 ? uint64_t{1} << code : 0;
+  }
   uint64_t bits_ = 0;
 };
 
