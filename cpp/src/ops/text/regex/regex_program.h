@@ -15,7 +15,7 @@ namespace onyxrt::ops::regex {
 
 inline constexpr size_t kMaxInstructions = 100000;  // a larger program is refused at compile time
 inline constexpr int kMaxRepeat = 1000;             // RE2's bound on {n,m}
-inline constexpr int kMaxNesting = 1000;            // group depth, bounds the parser's recursion
+inline constexpr int kMaxNesting = 250;  // group depth: bounds the parser's and compiler's recursion (ASan-sized frames too)
 
 struct CharRange {
   char32_t lo, hi;  // inclusive
