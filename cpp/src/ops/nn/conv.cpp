@@ -165,17 +165,13 @@ class Conv final : public OpKernel {
     Tensor& y = ctx.output(0, x.dtype(), window_output_shape(plan_for(ctx, x, w, s), s.batch, s.m));
     if (y.size() == 0) return;
     const bool use_packed = !packed_.empty() && w.shape() == packed_shape_;
-    if (x.dtype() == DataType::Double) {
-      run_conv<double, void>(s, x.data<double>(), w.data<double>(), nullptr, b ? b->data<double>() : nullptr,
-                             y.data<double>(), ctx.threads());
-    } else if (x.dtype() == DataType::Float) {
-      run_f32(s, x, w, b, use_packed, y.data<float>(), ctx.threads());
-    } else {  // 16-bit floats through float
-      const Tensor xf = widen_to_float(x), bf = b ? widen_to_float(*b) : Tensor();
-      Tensor yf(DataType::Float, y.shape());
-      run_f32(s, xf, w, b ? &bf : nullptr, use_packed, yf.data<float>(), ctx.threads());
-      narrow_from_float(yf.data<float>(), y);
-    }
+    run_in_compute_type(
+        x, b, y,
+        [&](double* yd) {
+          run_conv<double, void>(s, x.data<double>(), w.data<double>(), nullptr, b ? b->data<double>() : nullptr, yd,
+                                 ctx.threads());
+        },
+        [&](const Tensor& xf, const Tensor* bf, float* yf) { run_f32(s, xf, w, bf, use_packed, yf, ctx.threads()); });
   }
 
  private:

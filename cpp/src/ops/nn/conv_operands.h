@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ops/float_staging.h"
 #include "ops/kernel.h"
 
 // Operand checks shared by the convolution family (Conv, ConvTranspose, ConvInteger, QLinearConv):
@@ -19,6 +20,24 @@ inline void check_conv_operands(const KernelContext& ctx, const Tensor& x, const
     ctx.fail(ErrorCode::InvalidArgument, "X, W and B must share one element type, got ", data_type_name(x.dtype()),
              ", ", data_type_name(w.dtype()), b ? ", " : "", b ? data_type_name(b->dtype()) : "");
   check_conv_ranks(ctx, x, w);
+}
+
+// Runs a convolution in its compute type: double and float as they are, float16 / bfloat16
+// through float (X and B widened, Y narrowed back). run_double(y) and run_float(x, b, y) do the
+// work; W reaches run_float in its own type (the kernel widens it or uses its pre-packed copy).
+template <class RunDouble, class RunFloat>
+void run_in_compute_type(const Tensor& x, const Tensor* b, Tensor& y, const RunDouble& run_double,
+                         const RunFloat& run_float) {
+  if (x.dtype() == DataType::Double) {
+    run_double(y.data<double>());
+  } else if (x.dtype() == DataType::Float) {
+    run_float(x, b, y.data<float>());
+  } else {
+    const Tensor xf = widen_to_float(x), bf = b ? widen_to_float(*b) : Tensor();
+    Tensor yf(DataType::Float, y.shape());
+    run_float(xf, b ? &bf : nullptr, yf.data<float>());
+    narrow_from_float(yf.data<float>(), y);
+  }
 }
 
 }  // namespace onyxrt::ops
