@@ -191,10 +191,7 @@ class Conv final : public OpKernel {
   }
 
   WindowPlan plan_for(const KernelContext& ctx, const Tensor& x, const Tensor& w, ConvShape& s) const {
-    std::vector<int64_t> kernel(w.shape().begin() + 2, w.shape().end());
-    if (!window_.kernel_shape.empty() && window_.kernel_shape != kernel)
-      ctx.fail(ErrorCode::InvalidArgument, "attribute 'kernel_shape' disagrees with W's shape ",
-               shape_to_string(w.shape()));
+    const std::vector<int64_t> kernel = conv_kernel_of(ctx, window_, w);
     WindowPlan plan = resolve_window(window_, ctx, x.shape(), kernel);
     plan.geometry.channels = s.c_g;
     s.geometry = plan.geometry;

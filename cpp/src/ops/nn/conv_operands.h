@@ -1,7 +1,10 @@
 #pragma once
 
+#include <vector>
+
 #include "ops/float_staging.h"
 #include "ops/kernel.h"
+#include "ops/window_geometry.h"
 
 // Operand checks shared by the convolution family (Conv, ConvTranspose, ConvInteger, QLinearConv):
 // the error wording is part of the API, so it is written once.
@@ -20,6 +23,16 @@ inline void check_conv_operands(const KernelContext& ctx, const Tensor& x, const
     ctx.fail(ErrorCode::InvalidArgument, "X, W and B must share one element type, got ", data_type_name(x.dtype()),
              ", ", data_type_name(w.dtype()), b ? ", " : "", b ? data_type_name(b->dtype()) : "");
   check_conv_ranks(ctx, x, w);
+}
+
+// W's spatial dims (W is [M or C, channels, k...]), which the 'kernel_shape' attribute, when
+// given, must repeat.
+inline std::vector<int64_t> conv_kernel_of(const KernelContext& ctx, const WindowAttributes& window, const Tensor& w) {
+  std::vector<int64_t> kernel(w.shape().begin() + 2, w.shape().end());
+  if (!window.kernel_shape.empty() && window.kernel_shape != kernel)
+    ctx.fail(ErrorCode::InvalidArgument, "attribute 'kernel_shape' disagrees with W's shape ",
+             shape_to_string(w.shape()));
+  return kernel;
 }
 
 // Runs a convolution in its compute type: double and float as they are, float16 / bfloat16

@@ -191,10 +191,7 @@ class ConvTranspose final : public OpKernel {
   // (more than stride - 1 past the natural size) is refused, as onnxruntime does.
   void resolve_geometry(const KernelContext& ctx, const Tensor& x, const Tensor& w, TransposeShape& s) const {
     const size_t rank = x.rank() - 2;
-    std::vector<int64_t> kernel(w.shape().begin() + 2, w.shape().end());
-    if (!window_.kernel_shape.empty() && window_.kernel_shape != kernel)
-      ctx.fail(ErrorCode::InvalidArgument, "attribute 'kernel_shape' disagrees with W's shape ",
-               shape_to_string(w.shape()));
+    const std::vector<int64_t> kernel = conv_kernel_of(ctx, window_, w);
     auto check_len = [&](const char* name, size_t n, size_t want) {
       if (n != 0 && n != want)
         ctx.fail(ErrorCode::InvalidArgument, "attribute '", name, "' has ", n, " values but X (shape ",

@@ -14,6 +14,7 @@
 #include "kernels/gemm.h"
 #include "ops/float_staging.h"
 #include "ops/nn/gemm_units.h"
+#include "ops/nn/conv_operands.h"
 #include "ops/registry.h"
 #include "ops/window_geometry.h"
 
@@ -219,10 +220,7 @@ class DeformConv final : public OpKernel {
     if (b != nullptr && (b->rank() != 1 || b->dim(0) != s.m))
       ctx.fail(ErrorCode::InvalidArgument, "B must have shape [", s.m, "] to match W (shape ",
                shape_to_string(w.shape()), "), got ", shape_to_string(b->shape()));
-    std::vector<int64_t> kernel(w.shape().begin() + 2, w.shape().end());
-    if (!window_.kernel_shape.empty() && window_.kernel_shape != kernel)
-      ctx.fail(ErrorCode::InvalidArgument, "attribute 'kernel_shape' disagrees with W's shape ",
-               shape_to_string(w.shape()));
+    const std::vector<int64_t> kernel = conv_kernel_of(ctx, window_, w);
     s.geometry = resolve_window(window_, ctx, x.shape(), kernel).geometry;
     const ConvGeometry& g = s.geometry;
     s.m_g = s.m / group_, s.c_og = s.c / offset_group_;

@@ -64,10 +64,7 @@ IntegerConvShape IntegerConv::plan(const KernelContext& ctx, const Tensor& x, co
              " channels but w (shape ", shape_to_string(w.shape()), ") with group ", group_, " expects ",
              s.c_g * group_, s.m % group_ != 0 ? " and M divisible by group" : "");
   s.m_g = s.m / group_;
-  const std::vector<int64_t> kernel(w.shape().begin() + 2, w.shape().end());
-  if (!window_.kernel_shape.empty() && window_.kernel_shape != kernel)
-    ctx.fail(ErrorCode::InvalidArgument, "attribute 'kernel_shape' disagrees with w's shape ",
-             shape_to_string(w.shape()));
+  const std::vector<int64_t> kernel = conv_kernel_of(ctx, window_, w);
   WindowPlan plan = resolve_window(window_, ctx, x.shape(), kernel);
   plan.geometry.channels = s.c_g;
   s.geometry = plan.geometry;
