@@ -152,12 +152,9 @@ std::unique_ptr<OpKernel> make_gru(const KernelInfo& info) {
 }  // namespace
 
 void register_gru(Registry& r) {
-  const TypeSet types{DataType::Float, DataType::Double, DataType::Float16};
-  r.add({"", "GRU", 1, types, make_gru<false, false>});
-  r.add({"", "GRU", 3, types, make_gru<true, false>});
-  r.add({"", "GRU", 7, types, make_gru<true, false>});
-  r.add({"", "GRU", 14, types, make_gru<true, true>});
-  r.add({"", "GRU", 22, types | TypeSet{DataType::BFloat16}, make_gru<true, true>});
+  r.add({"", "GRU", 1, kRecurrentTypes, make_gru<false, false>});
+  r.add({"", "GRU", 3, kRecurrentTypes, make_gru<true, false>});
+  register_recurrent_from_7(r, "GRU", make_gru<true, false>, make_gru<true, true>);
 }
 
 }  // namespace onyxrt::ops

@@ -156,11 +156,8 @@ std::unique_ptr<OpKernel> make_lstm(const KernelInfo& info) {
 }  // namespace
 
 void register_lstm(Registry& r) {
-  const TypeSet types{DataType::Float, DataType::Double, DataType::Float16};
-  r.add({"", "LSTM", 1, types, make_lstm<false>});
-  r.add({"", "LSTM", 7, types, make_lstm<false>});
-  r.add({"", "LSTM", 14, types, make_lstm<true>});
-  r.add({"", "LSTM", 22, types | TypeSet{DataType::BFloat16}, make_lstm<true>});
+  r.add({"", "LSTM", 1, kRecurrentTypes, make_lstm<false>});
+  register_recurrent_from_7(r, "LSTM", make_lstm<false>, make_lstm<true>);
 }
 
 }  // namespace onyxrt::ops

@@ -93,11 +93,8 @@ std::unique_ptr<OpKernel> make_rnn(const KernelInfo& info) {
 }  // namespace
 
 void register_recurrent(Registry& r) {
-  const TypeSet types{DataType::Float, DataType::Double, DataType::Float16};
-  r.add({"", "RNN", 1, types, make_rnn<false>});
-  r.add({"", "RNN", 7, types, make_rnn<false>});
-  r.add({"", "RNN", 14, types, make_rnn<true>});
-  r.add({"", "RNN", 22, types | TypeSet{DataType::BFloat16}, make_rnn<true>});
+  r.add({"", "RNN", 1, kRecurrentTypes, make_rnn<false>});
+  register_recurrent_from_7(r, "RNN", make_rnn<false>, make_rnn<true>);
   register_gru(r);
   register_lstm(r);
   register_linear_attention(r);

@@ -314,4 +314,10 @@ RnnWeights<double> RecurrentKernel::weights_for_run<double>(const KernelContext&
   return out;
 }
 
+void register_recurrent_from_7(Registry& r, const char* op, KernelFactory first, KernelFactory with_layout) {
+  r.add({"", op, 7, kRecurrentTypes, first});
+  r.add({"", op, 14, kRecurrentTypes, with_layout});
+  r.add({"", op, 22, kRecurrentTypes | TypeSet{DataType::BFloat16}, with_layout});
+}
+
 }  // namespace onyxrt::ops

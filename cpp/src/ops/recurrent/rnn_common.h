@@ -18,6 +18,7 @@
 #include "kernels/gemm.h"
 #include "ops/kernel.h"
 #include "ops/recurrent/rnn_activation.h"
+#include "ops/registry.h"
 
 namespace onyxrt::ops {
 
@@ -244,5 +245,12 @@ void for_each_batch_chunk(const RnnDims& dims, int threads, const std::function<
 // Fills `row` (n values) from the initial state of (d, b), or zeros when there is none.
 template <class T>
 void load_state(const T* initial, const RnnDims& dims, int64_t d, int64_t b, T* row);
+
+inline constexpr TypeSet kRecurrentTypes{DataType::Float, DataType::Double, DataType::Float16};
+
+// The rows RNN, GRU and LSTM share from opset 7: float, double and float16; `layout` from 14;
+// bfloat16 from 22. `first` is the opset-7 kernel, `with_layout` the one from 14. Earlier rows
+// (opset 1, GRU's 3) the caller adds itself.
+void register_recurrent_from_7(Registry& r, const char* op, KernelFactory first, KernelFactory with_layout);
 
 }  // namespace onyxrt::ops
