@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import onnx
 import onnxruntime
@@ -51,3 +53,17 @@ def assert_levels_agree(model, feeds: dict, rtol: float, atol: float) -> None:
         for a, u in zip(actual, results["ORT_DISABLE_ALL"]):
             assert a.shape == u.shape and a.dtype == u.dtype, level
             np.testing.assert_allclose(a, u, rtol=rtol, atol=atol, err_msg=f"{level} vs ORT_DISABLE_ALL")
+
+
+def rules_fired(model: onnx.ModelProto, level: str, capfd) -> dict[str, int]:
+    """The optimizer rules that changed `model` at `level`, with their rewrite counts, read from
+    the verbose session log (pytest's capfd fixture captures the native stderr)."""
+    options = onyxrt.SessionOptions()
+    options.graph_optimization_level = getattr(onyxrt.GraphOptimizationLevel, level)
+    options.log_severity_level = 0
+    capfd.readouterr()
+    onyxrt.InferenceSession(model.SerializeToString(), options)
+    fired: dict[str, int] = {}
+    for rule, count in re.findall(r"optimizer rule '(\w+)' made (\d+) rewrite", capfd.readouterr().err):
+        fired[rule] = fired.get(rule, 0) + int(count)
+    return fired

@@ -15,6 +15,7 @@ from tests.optimizer.levels import (
     assert_same_everywhere,
     onnxruntime_run,
     onyxrt_session,
+    rules_fired,
 )
 
 
@@ -78,3 +79,14 @@ def test_overridable_bn_parameters_are_not_folded(level):
     fed = dict(base, scale=np.full(8, 3, np.float32), var=np.full(8, 0.5, np.float32))
     for f in (base, fed):
         np.testing.assert_allclose(session.run(None, f)[0], onnxruntime_run(model, f)[0], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_the_rule_fires_from_extended_up(level, capfd):
+    fired = rules_fired(conv_bn(), level, capfd)
+    expected = level in ("ORT_ENABLE_EXTENDED", "ORT_ENABLE_ALL")
+    assert fired.get("fold_batchnorm_into_conv", 0) == (1 if expected else 0), fired
+
+
+def test_the_rule_leaves_a_shared_conv_output_alone(capfd):
+    assert "fold_batchnorm_into_conv" not in rules_fired(conv_bn(extra_reader=True), "ORT_ENABLE_ALL", capfd)

@@ -19,10 +19,15 @@ constexpr Rule kRules[] = {
 
 }  // namespace
 
-int optimize_graph(ir::Model& model, GraphOptimizationLevel level) {
+int optimize_graph(ir::Model& model, GraphOptimizationLevel level,
+                   const std::function<void(const char* rule, int rewrites)>& on_rewrite) {
   int rewrites = 0;
-  for (const Rule& rule : kRules)
-    if (static_cast<int>(rule.level) <= static_cast<int>(level)) rewrites += rule.apply(model);
+  for (const Rule& rule : kRules) {
+    if (static_cast<int>(rule.level) > static_cast<int>(level)) continue;
+    const int made = rule.apply(model);
+    if (made > 0 && on_rewrite) on_rewrite(rule.name, made);
+    rewrites += made;
+  }
   return rewrites;
 }
 

@@ -1,5 +1,6 @@
 #include "runtime/session.h"
 
+#include <cstdio>
 #include <unordered_set>
 
 #include "base/allocator.h"
@@ -66,7 +67,12 @@ Session::Session(std::shared_ptr<ir::Model> model, const SessionOptions& options
                                        std::string(kMaxAllocationKey) + "'";
   const ScopedAllocationLimit limit(allocation_limit_, allocation_limit_source_.c_str());
   check_opset_imports(*model_);
-  optimizer::optimize_graph(*model_, options.graph_optimization_level);
+  optimizer::optimize_graph(*model_, options.graph_optimization_level, [&](const char* rule, int rewrites) {
+    // Severity 0/1 (verbose/info) says which rules changed the graph, as onnxruntime's
+    // transformer log does.
+    if (options.log_severity_level <= 1)
+      std::fprintf(stderr, "[onyxrt] optimizer rule '%s' made %d rewrite(s)\n", rule, rewrites);
+  });
   threads_ = options.intra_op_num_threads > 0 ? options.intra_op_num_threads : available_cpu_count();
   const ir::Graph& graph = model_->graph;
   std::unordered_set<std::string> initializer_names;
