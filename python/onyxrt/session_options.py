@@ -30,7 +30,7 @@ class SessionOptions:
     enable_profiling = bool_field(False, "Accepted, not yet acted on: no profile is written (warns).")
     profile_file_prefix = str_field("onnxruntime_profile_")
     optimized_model_filepath = str_field("", "Accepted, not yet acted on: nothing is written (warns).")
-    enable_cpu_mem_arena = bool_field(True, "Accepted, not yet acted on.")
+    enable_cpu_mem_arena = bool_field(True, "Recycle buffers across operators and runs (off: system allocations).")
     enable_mem_pattern = bool_field(True, "Accepted, not yet acted on.")
     enable_mem_reuse = bool_field(True, "Accepted, not yet acted on.")
     use_deterministic_compute = bool_field(False, "Accepted, not yet acted on.")
@@ -73,6 +73,7 @@ class SessionOptions:
         native.enable_profiling = self.enable_profiling
         native.profile_file_prefix = self.profile_file_prefix
         native.optimized_model_filepath = self.optimized_model_filepath
+        native.enable_cpu_mem_arena = self.enable_cpu_mem_arena
         native.config_entries = dict(self._config)
         return native
 

@@ -24,6 +24,9 @@ struct SessionOptions {
   bool enable_profiling = false;
   std::string profile_file_prefix = "onyxrt_profile";
   std::string optimized_model_filepath;
+  // Recycle buffers across steps and runs (base/buffer_cache.h); off: every buffer comes from
+  // and goes back to the system.
+  bool enable_cpu_mem_arena = true;
   std::map<std::string, std::string> config_entries;
 };
 

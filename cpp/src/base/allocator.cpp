@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include "base/buffer_cache.h"
 #include "base/error.h"
 
 namespace onyxrt {
@@ -69,10 +70,15 @@ std::shared_ptr<void> allocate_buffer(size_t bytes) {
   size_t rounded = (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
   if (rounded < bytes) fail(ErrorCode::RuntimeException, "allocation of ", bytes, " bytes overflows");
   if (rounded == 0) rounded = kBufferAlignment;
-  void* p = std::aligned_alloc(kBufferAlignment, rounded);
-  if (p == nullptr) fail(ErrorCode::RuntimeException, "failed to allocate ", bytes, " bytes");
-  std::memset(p, 0, rounded);
-  return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  std::shared_ptr<void> buffer;
+  if (BufferCache* cache = current_buffer_cache()) {
+    buffer = cache->take(rounded, kBufferAlignment);
+  } else if (void* p = std::aligned_alloc(kBufferAlignment, rounded)) {
+    buffer = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  }
+  if (buffer == nullptr) fail(ErrorCode::RuntimeException, "failed to allocate ", bytes, " bytes");
+  std::memset(buffer.get(), 0, bytes);
+  return buffer;
 }
 
 }  // namespace onyxrt

@@ -8,8 +8,9 @@ namespace onyxrt {
 inline constexpr size_t kBufferAlignment = 64;
 
 // Allocates `bytes` aligned to kBufferAlignment and zeroed; throws Error(RuntimeException) naming
-// the size when it exceeds the calling thread's allocation limit or the system refuses. The
-// deleter frees it.
+// the size when it exceeds the calling thread's allocation limit or the system refuses. Taken from
+// the thread's buffer cache when one is set (base/buffer_cache.h; a session's run sets its own),
+// else from the system; the deleter gives it back.
 std::shared_ptr<void> allocate_buffer(size_t bytes);
 
 // The largest single buffer a session may allocate unless configured otherwise: half of the memory

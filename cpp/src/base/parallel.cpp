@@ -3,53 +3,67 @@
 #include <sched.h>
 
 #include <algorithm>
-#include <exception>
-#include <mutex>
+#include <cmath>
+#include <fstream>
+#include <string>
 
-#include "base/allocator.h"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "base/thread_pool.h"
 
 namespace onyxrt {
+namespace {
+
+// CPUs' worth of time the cgroup lets this process use (cgroup v2 cpu.max, then v1's CFS quota),
+// rounded up; 0 when there is no quota.
+int cgroup_cpu_quota() {
+  {
+    std::ifstream file("/sys/fs/cgroup/cpu.max");
+    std::string quota;
+    double period = 0;
+    if (file >> quota >> period && quota != "max" && period > 0) {
+      try {
+        return std::max(1, static_cast<int>(std::ceil(std::stod(quota) / period)));
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  std::ifstream quota_file("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), period_file("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
+  double quota = 0, period = 0;
+  if (quota_file >> quota && period_file >> period && quota > 0 && period > 0)
+    return std::max(1, static_cast<int>(std::ceil(quota / period)));
+  return 0;
+}
+
+}  // namespace
 
 void parallel_for(int64_t n, int64_t grain, int threads, const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
   grain = std::max<int64_t>(grain, 1);
-  int64_t max_chunks = (n + grain - 1) / grain;
+  const int64_t max_chunks = (n + grain - 1) / grain;
   int workers = static_cast<int>(std::min<int64_t>(threads, max_chunks));
-#ifdef _OPENMP
-  if (workers > 1 && !omp_in_parallel()) {
-    // An exception must not leave an OpenMP region (that terminates the process): the first one
-    // is kept and rethrown on the calling thread. Workers inherit the caller's allocation limit.
-    const AllocationLimit limit = current_allocation_limit();
-    std::exception_ptr error;
-    std::once_flag error_once;
-#pragma omp parallel num_threads(workers)
-    {
-      ScopedAllocationLimit scoped(limit.max_bytes, limit.source);
-      int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-      int64_t begin = n * t / nt, end = n * (t + 1) / nt;
-      try {
+  if (workers > 1 && !ThreadPool::in_task()) {
+    ThreadPool& pool = current_thread_pool();
+    workers = std::min(workers, pool.threads());
+    if (workers > 1) {
+      const std::function<void(int)> chunk = [&](int t) {
+        const int64_t begin = n * t / workers, end = n * (t + 1) / workers;
         if (begin < end) fn(begin, end);
-      } catch (...) {
-        std::call_once(error_once, [&] { error = std::current_exception(); });
-      }
+      };
+      if (pool.try_run(workers, chunk)) return;
     }
-    if (error) std::rethrow_exception(error);
-    return;
   }
-#endif
-  (void)workers;
   fn(0, n);
 }
 
 int available_cpu_count() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return 1;
+  static const int count = [] {
+    int cpus = 1;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) cpus = std::max(1, CPU_COUNT(&set));
+    const int quota = cgroup_cpu_quota();
+    return quota > 0 ? std::min(cpus, quota) : cpus;
+  }();
+  return count;
 }
 
 }  // namespace onyxrt

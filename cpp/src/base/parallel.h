@@ -5,14 +5,16 @@
 
 namespace onyxrt {
 
-// The one parallel loop of the library (the only OpenMP user). Calls fn(begin, end) on disjoint
-// chunks covering [0, n), on at most `threads` threads; runs inline when threads <= 1 or when the
-// range is smaller than `grain` items, so small kernels pay no fork/join. An exception thrown by fn
-// on a worker is rethrown here, on the calling thread; workers run under the caller's
-// allocation limit (base/allocator.h).
+// The one parallel loop of the library. Calls fn(begin, end) on disjoint chunks covering [0, n),
+// at most `threads` of them, on the current thread pool (base/thread_pool.h) with the caller
+// taking part; runs inline when threads <= 1, when the range is smaller than `grain` items (so
+// small kernels pay no fork/join), inside another parallel_for's chunk, or while another thread's
+// job holds the pool. An exception thrown by fn on a worker is rethrown here, on the calling
+// thread; workers run under the caller's allocation limit (base/allocator.h).
 void parallel_for(int64_t n, int64_t grain, int threads, const std::function<void(int64_t, int64_t)>& fn);
 
-// Threads available to this process (CPU affinity), at least 1.
+// Threads available to this process: its CPU affinity, capped by a cgroup CPU quota (a container
+// limited to 2 CPUs on a 64-core host gets 2); at least 1. Read once.
 int available_cpu_count();
 
 }  // namespace onyxrt

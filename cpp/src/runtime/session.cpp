@@ -66,6 +66,10 @@ Session::Session(std::shared_ptr<ir::Model> model, const SessionOptions& options
                                  : "the default limit, half of this process's memory; raise it with session config entry '" +
                                        std::string(kMaxAllocationKey) + "'";
   const ScopedAllocationLimit limit(allocation_limit_, allocation_limit_source_.c_str());
+  threads_ = options.intra_op_num_threads > 0 ? options.intra_op_num_threads : available_cpu_count();
+  if (threads_ > 1) pool_ = std::make_unique<ThreadPool>(threads_);
+  if (options.enable_cpu_mem_arena) buffers_ = std::make_unique<BufferCache>();
+  const ScopedThreadPool use_pool(pool_.get());  // constant folding runs kernels too
   check_opset_imports(*model_);
   optimizer::optimize_graph(*model_, options.graph_optimization_level, [&](const char* rule, int rewrites) {
     // Severity 0/1 (verbose/info) says which rules changed the graph, as onnxruntime's
@@ -73,7 +77,6 @@ Session::Session(std::shared_ptr<ir::Model> model, const SessionOptions& options
     if (options.log_severity_level <= 1)
       std::fprintf(stderr, "[onyxrt] optimizer rule '%s' made %d rewrite(s)\n", rule, rewrites);
   });
-  threads_ = options.intra_op_num_threads > 0 ? options.intra_op_num_threads : available_cpu_count();
   const ir::Graph& graph = model_->graph;
   std::unordered_set<std::string> initializer_names;
   for (const ir::NamedTensor& t : graph.initializers) initializer_names.insert(t.name);
@@ -144,7 +147,10 @@ std::vector<Value> Session::run(const std::vector<std::string>& input_names, con
 
   {
     const ScopedAllocationLimit limit(allocation_limit_, allocation_limit_source_.c_str());
+    const ScopedThreadPool use_pool(pool_.get());
+    const ScopedBufferCache use_buffers(buffers_.get());
     execute_plan(plan_, ctx);
+    if (buffers_) buffers_->end_run();
   }
 
   std::vector<Value> results;

@@ -5,6 +5,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/buffer_cache.h"
+#include "base/thread_pool.h"
 #include "ir/graph.h"
 #include "onyxrt/session.hpp"
 #include "runtime/execution_plan.h"
@@ -34,6 +36,8 @@ class Session {
   std::shared_ptr<ir::Model> model_;
   SessionOptions options_;
   int threads_ = 1;
+  std::unique_ptr<ThreadPool> pool_;  // threads_ - 1 workers that sleep between runs; null at 1 thread
+  std::unique_ptr<BufferCache> buffers_;  // null when SessionOptions::enable_cpu_mem_arena is off
   size_t allocation_limit_ = 0;  // bytes, for any single buffer this session allocates
   std::string allocation_limit_source_;
   std::vector<ValueInfo> inputs_;

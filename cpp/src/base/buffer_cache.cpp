@@ -1,0 +1,92 @@
+#include "base/buffer_cache.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace onyxrt {
+namespace {
+
+thread_local BufferCache* tls_cache = nullptr;
+
+}  // namespace
+
+BufferCache::BufferCache() : state_(std::make_shared<State>()) {}
+
+BufferCache::~BufferCache() {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  for (auto& [size, idle] : state_->idle) std::free(idle.data);
+  state_->idle.clear();
+  state_->idle_bytes = 0;
+  state_->closed = true;
+}
+
+size_t BufferCache::size_class(size_t bytes, size_t alignment) {
+  // Round up to one of 8 steps per power of two (below 4 KiB: to the alignment).
+  size_t step = alignment;
+  if (bytes > 4096) {
+    int top = 63 - __builtin_clzll(static_cast<unsigned long long>(bytes));
+    step = std::max(alignment, size_t{1} << (top - 3));
+  }
+  const size_t rounded = (bytes + step - 1) / step * step;
+  return rounded < bytes ? bytes : rounded;  // overflow: the caller's size check refuses it
+}
+
+std::shared_ptr<void> BufferCache::take(size_t bytes, size_t alignment) {
+  const size_t size = size_class(bytes, alignment);
+  void* data = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    auto it = state_->idle.find(size);
+    if (it != state_->idle.end()) {
+      data = it->second.data;
+      state_->idle.erase(it);
+      state_->idle_bytes -= size;
+    } else {
+      ++state_->system_allocations;
+    }
+  }
+  if (data == nullptr) data = std::aligned_alloc(alignment, size);
+  if (data == nullptr) return nullptr;
+  std::shared_ptr<State> state = state_;
+  return std::shared_ptr<void>(data, [state, size](void* p) {
+    std::lock_guard<std::mutex> lock(state->mutex);
+    if (state->closed) {
+      std::free(p);
+      return;
+    }
+    state->idle.emplace(size, Idle{p, state->run});
+    state->idle_bytes += size;
+  });
+}
+
+void BufferCache::end_run() {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  const uint64_t run = ++state_->run;
+  for (auto it = state_->idle.begin(); it != state_->idle.end();) {
+    if (run - it->second.released_in_run > kKeepRuns) {
+      std::free(it->second.data);
+      state_->idle_bytes -= it->first;
+      it = state_->idle.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+size_t BufferCache::idle_bytes() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->idle_bytes;
+}
+
+uint64_t BufferCache::system_allocations() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->system_allocations;
+}
+
+ScopedBufferCache::ScopedBufferCache(BufferCache* cache) : previous_(tls_cache) { tls_cache = cache; }
+
+ScopedBufferCache::~ScopedBufferCache() { tls_cache = previous_; }
+
+BufferCache* current_buffer_cache() { return tls_cache; }
+
+}  // namespace onyxrt

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace onyxrt {
+
+// Recycles a session's buffers across the steps of a run and across runs: a released buffer goes
+// back to the cache instead of the system, and the next request of the same size class takes it
+// (already paged in, no system call). With steady input shapes, run() stops allocating from the
+// system after its first call; buffers idle for more than kKeepRuns runs go back to the system,
+// so a server fed ever-changing shapes holds no more than the last runs' working set. A buffer
+// that outlives the cache (an output the caller still holds) is freed to the system when dropped.
+// Thread-safe: concurrent runs share one cache.
+class BufferCache {
+ public:
+  static constexpr uint64_t kKeepRuns = 2;
+
+  BufferCache();
+  ~BufferCache();
+  BufferCache(const BufferCache&) = delete;
+  BufferCache& operator=(const BufferCache&) = delete;
+
+  // A buffer of at least `bytes` (a multiple of the alignment), from the cache or the system;
+  // nullptr when the system refuses. Not zeroed.
+  std::shared_ptr<void> take(size_t bytes, size_t alignment);
+
+  // Marks the end of a run: buffers released before the last kKeepRuns runs are freed.
+  void end_run();
+
+  // Bytes held idle in the cache, and system allocations made so far (for tests and benchmarks).
+  size_t idle_bytes() const;
+  uint64_t system_allocations() const;
+
+  // The size class a request of `bytes` is served from: up to 1/8 larger, so that nearby sizes
+  // (a batch of 7 after a batch of 8) share buffers.
+  static size_t size_class(size_t bytes, size_t alignment);
+
+ private:
+  struct Idle {
+    void* data;
+    uint64_t released_in_run;
+  };
+  struct State {
+    mutable std::mutex mutex;
+    std::multimap<size_t, Idle> idle;  // by size class
+    size_t idle_bytes = 0;
+    uint64_t run = 0;
+    uint64_t system_allocations = 0;
+    bool closed = false;  // the cache is gone: released buffers go to the system
+  };
+  std::shared_ptr<State> state_;
+};
+
+// Makes allocate_buffer take from `cache` on this thread (and on the pool workers running this
+// thread's parallel loops) while alive; nullptr: the system. Nests.
+class ScopedBufferCache {
+ public:
+  explicit ScopedBufferCache(BufferCache* cache);
+  ~ScopedBufferCache();
+  ScopedBufferCache(const ScopedBufferCache&) = delete;
+  ScopedBufferCache& operator=(const ScopedBufferCache&) = delete;
+
+ private:
+  BufferCache* previous_;
+};
+
+BufferCache* current_buffer_cache();
+
+}  // namespace onyxrt

@@ -1,0 +1,144 @@
+#include "base/thread_pool.h"
+
+#include <chrono>
+
+#include "base/parallel.h"
+
+namespace onyxrt {
+namespace {
+
+thread_local bool tls_in_task = false;
+thread_local ThreadPool* tls_pool = nullptr;
+
+// How long a thread polls before it sleeps (a worker) or starts yielding its core (the caller
+// waiting for a worker's last task). Long enough to catch the next operator's job, short enough
+// that an idle pool is quiet within a fraction of a millisecond.
+constexpr auto kSpinTime = std::chrono::microseconds(50);
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Polls `done` with pauses for kSpinTime, then with yields; returns once it holds.
+template <typename Done>
+void wait_until(Done done) {
+  const auto spin_end = std::chrono::steady_clock::now() + kSpinTime;
+  for (int polls = 0; !done(); ++polls) {
+    if ((polls & 63) == 63 && std::chrono::steady_clock::now() > spin_end) {
+      std::this_thread::yield();
+    } else {
+      cpu_relax();
+    }
+  }
+}
+
+}  // namespace
+
+ThreadPool::ThreadPool(int threads) {
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(sleep_mutex_);
+    stopping_.store(true, std::memory_order_release);
+  }
+  wake_.notify_all();
+  for (std::thread& w : workers_) w.join();
+}
+
+bool ThreadPool::in_task() { return tls_in_task; }
+
+void ThreadPool::run_tasks(Job& job) {
+  const bool was_in_task = tls_in_task;
+  tls_in_task = true;
+  ScopedAllocationLimit limit(job.limit.max_bytes, job.limit.source);
+  ScopedBufferCache cache(job.cache);
+  for (;;) {
+    const int t = job.next.fetch_add(1, std::memory_order_relaxed);
+    if (t >= job.tasks) break;
+    try {
+      (*job.task)(t);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(job.error_mutex);
+      if (!job.error) job.error = std::current_exception();
+    }
+    job.finished.fetch_add(1, std::memory_order_release);
+  }
+  tls_in_task = was_in_task;
+}
+
+bool ThreadPool::try_run(int tasks, const std::function<void(int)>& task) {
+  std::unique_lock<std::mutex> running(run_mutex_, std::try_to_lock);
+  if (!running.owns_lock()) return false;
+  job_.task = &task;
+  job_.tasks = tasks;
+  job_.limit = current_allocation_limit();
+  job_.cache = current_buffer_cache();
+  job_.next.store(0, std::memory_order_relaxed);
+  job_.finished.store(0, std::memory_order_relaxed);
+  job_.error = nullptr;
+  const uint64_t generation = (state_.load(std::memory_order_relaxed) >> 32) + 1;
+  state_.store((generation << 32) | kOpen, std::memory_order_release);
+  {
+    // Taking the mutex orders this wake-up after any worker's check of state_ under it, so a
+    // worker about to sleep either sees the new generation or is woken.
+    std::lock_guard<std::mutex> lock(sleep_mutex_);
+    if (sleepers_ > 0) wake_.notify_all();
+  }
+  run_tasks(job_);
+  wait_until([&] { return job_.finished.load(std::memory_order_acquire) >= tasks; });
+  state_.fetch_and(~kOpen, std::memory_order_acq_rel);
+  wait_until([&] { return (state_.load(std::memory_order_acquire) & kEnteredMask) == 0; });
+  if (job_.error) std::rethrow_exception(job_.error);
+  return true;
+}
+
+void ThreadPool::worker_loop() {
+  uint64_t seen_generation = state_.load(std::memory_order_acquire) >> 32;
+  for (;;) {
+    uint64_t s = state_.load(std::memory_order_acquire);
+    const auto spin_end = std::chrono::steady_clock::now() + kSpinTime;
+    for (int polls = 0; (s >> 32) == seen_generation; ++polls) {
+      if (stopping_.load(std::memory_order_acquire)) return;
+      if ((polls & 63) == 63 && std::chrono::steady_clock::now() > spin_end) {
+        std::unique_lock<std::mutex> lock(sleep_mutex_);
+        ++sleepers_;
+        wake_.wait(lock, [&] {
+          s = state_.load(std::memory_order_acquire);
+          return stopping_.load(std::memory_order_acquire) || (s >> 32) != seen_generation;
+        });
+        --sleepers_;
+        if (stopping_.load(std::memory_order_acquire)) return;
+        break;
+      }
+      cpu_relax();
+      s = state_.load(std::memory_order_acquire);
+    }
+    seen_generation = s >> 32;
+    // Enter only the open job of this generation; a closed or newer one is not ours to read.
+    while ((s >> 32) == seen_generation && (s & kOpen) != 0) {
+      if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        run_tasks(job_);
+        state_.fetch_sub(1, std::memory_order_release);
+        break;
+      }
+    }
+  }
+}
+
+ScopedThreadPool::ScopedThreadPool(ThreadPool* pool) : previous_(tls_pool) { tls_pool = pool; }
+
+ScopedThreadPool::~ScopedThreadPool() { tls_pool = previous_; }
+
+ThreadPool& current_thread_pool() {
+  if (tls_pool != nullptr) return *tls_pool;
+  static ThreadPool shared(available_cpu_count());
+  return shared;
+}
+
+}  // namespace onyxrt

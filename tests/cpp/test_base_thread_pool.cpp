@@ -1,0 +1,106 @@
+// The intra-op thread pool: every task once, errors to the caller, nesting inline, one job at a
+// time across callers, and idle workers asleep rather than spinning.
+#include <time.h>
+
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "base/error.h"
+#include "base/parallel.h"
+#include "base/thread_pool.h"
+#include "check.h"
+
+using onyxrt::ErrorCode;
+using onyxrt::ThreadPool;
+
+namespace {
+
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+}  // namespace
+
+TEST(every_task_runs_once_over_many_jobs) {
+  ThreadPool pool(4);
+  CHECK_EQ(pool.threads(), 4);
+  for (int job = 0; job < 2000; ++job) {
+    const int tasks = 1 + job % 7;
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(tasks));
+    CHECK(pool.try_run(tasks, [&](int t) { hits[static_cast<size_t>(t)]++; }));
+    for (auto& h : hits) CHECK_EQ(h.load(), 1);
+  }
+}
+
+TEST(tasks_spread_over_several_threads) {
+  ThreadPool pool(3);
+  std::mutex m;
+  std::set<std::thread::id> seen;
+  // Tasks long enough that the caller cannot take them all before a worker wakes.
+  for (int job = 0; job < 50 && seen.size() < 2; ++job)
+    pool.try_run(3, [&](int) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      std::lock_guard<std::mutex> lock(m);
+      seen.insert(std::this_thread::get_id());
+    });
+  CHECK(seen.size() >= 2);
+}
+
+TEST(a_task_error_reaches_the_caller_and_the_pool_stays_usable) {
+  ThreadPool pool(2);
+  CHECK_THROWS(pool.try_run(8, [](int t) {
+    if (t == 5) onyxrt::fail(ErrorCode::InvalidArgument, "bad task ", t);
+  }),
+               ErrorCode::InvalidArgument, "bad task 5");
+  std::atomic<int> count{0};
+  CHECK(pool.try_run(8, [&](int) { count++; }));
+  CHECK_EQ(count.load(), 8);
+}
+
+TEST(parallel_for_uses_the_scoped_pool_and_nests_inline) {
+  ThreadPool pool(2);
+  const onyxrt::ScopedThreadPool use(&pool);
+  CHECK(&onyxrt::current_thread_pool() == &pool);
+  std::vector<std::atomic<int>> hits(1000);
+  onyxrt::parallel_for(10, 1, 8, [&](int64_t b, int64_t e) {
+    CHECK(ThreadPool::in_task());
+    for (int64_t i = b; i < e; ++i)  // the inner loop runs inline on this task's thread
+      onyxrt::parallel_for(100, 1, 8, [&](int64_t ib, int64_t ie) {
+        for (int64_t j = ib; j < ie; ++j) hits[static_cast<size_t>(i * 100 + j)]++;
+      });
+  });
+  for (auto& h : hits) CHECK_EQ(h.load(), 1);
+  CHECK(!ThreadPool::in_task());
+}
+
+TEST(concurrent_callers_share_one_pool) {
+  // A caller that finds the pool busy runs its loop itself; every item still runs once.
+  ThreadPool pool(2);
+  std::vector<std::thread> callers;
+  std::atomic<int64_t> total{0};
+  for (int c = 0; c < 4; ++c)
+    callers.emplace_back([&] {
+      const onyxrt::ScopedThreadPool use(&pool);
+      for (int r = 0; r < 200; ++r)
+        onyxrt::parallel_for(1000, 1, 2, [&](int64_t b, int64_t e) { total += e - b; });
+    });
+  for (std::thread& t : callers) t.join();
+  CHECK_EQ(total.load(), int64_t{4 * 200 * 1000});
+}
+
+TEST(idle_workers_sleep) {
+  ThreadPool pool(4);
+  for (int job = 0; job < 20; ++job) pool.try_run(4, [](int) {});
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // past the polling window
+  const double before = process_cpu_seconds();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const double used = process_cpu_seconds() - before;
+  CHECK(used < 0.03);  // three spinning workers would burn ~0.9 s here
+}
+
+int main() { return check::run_all(); }
