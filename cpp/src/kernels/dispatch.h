@@ -3,6 +3,7 @@
 #include "base/cpu_features.h"
 #include "kernels/conv/variants.h"
 #include "kernels/gemm/microkernel.h"
+#include "kernels/pool/variants.h"
 #include "kernels/softmax/variants.h"
 
 namespace onyxrt::kernels {
@@ -21,6 +22,7 @@ struct KernelTable {
   GemmF32Config gemm_f32;
   SoftmaxF32Variant softmax_f32;
   DepthwiseF32Variant depthwise_f32;
+  PoolF32Variant pool_f32;
 };
 const KernelTable& kernel_table();
 

@@ -1,7 +1,7 @@
 // The convolution helpers of kernels/conv.h against their definitions: im2col for 1-D, 2-D and
 // 3-D windows with strides, padding (including padding wider than the kernel), dilations, odd
 // sizes and column sub-ranges; the direct depthwise convolution for 1-D to 3-D windows and
-// channel multipliers 1 and 2.
+// channel multipliers 1 to 3, its 2-D plane kernel across strides, pads, dilations and widths.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -166,6 +166,23 @@ int main() {
             check_depthwise(v, g, 1, seed++);
             check_depthwise(v, g, 2, seed++);
           }
+    // 2-D windows of the stride-phase plane kernel (conv/depthwise_f32_planes.h): 3x3 and 5x5 (its
+    // unrolled tap counts) and others, strides 1 to 3, pads 0 to beyond the kernel, dilations,
+    // widths either side of the vector widths (row runs and flat runs), multipliers 1 to 3;
+    // a 9x9 kernel (81 taps) takes the row loops.
+    for (int64_t in : {1, 5, 7, 8, 14, 16, 17, 28, 33})
+      for (int64_t k : {3, 5, 2, 9})
+        for (int64_t s : {1, 2, 3})
+          for (int64_t pad : {int64_t{0}, k / 2, k})
+            for (int64_t dil : {1, 2}) {
+              if (k == 9 && (dil == 2 || s == 3)) continue;
+              const int64_t in2[2] = {in + 3, in}, k2[2] = {k, k}, s2[2] = {s == 3 ? 1 : s, s}, d2[2] = {1, dil};
+              const int64_t pb[2] = {pad, pad}, pe[2] = {pad, pad == 0 ? 0 : pad - 1};
+              ConvGeometry g = geometry(2, 4, in2, k2, s2, d2, pb, pe);
+              if (g.output_size() == 0) continue;
+              check_depthwise(v, g, 1, seed++);
+              if (in % 2 == 1) check_depthwise(v, g, in % 4 == 1 ? 2 : 3, seed++);
+            }
     std::printf("%s %s\n", ktest::failures == before ? "PASS" : "FAIL", v.name);
   }
   // Pointwise detection: only 1x1, stride 1, no padding is the identity.

@@ -16,9 +16,27 @@ struct F32Avx2 {
   static vf32 load(const float* p) { return _mm256_loadu_ps(p); }
   static vf32 broadcast(const float* p) { return _mm256_broadcast_ss(p); }
   static void store(float* p, vf32 v) { _mm256_storeu_ps(p, v); }
+  static vf32 load_partial(const float* p, int n) {  // the first n lanes (n <= 0: none), zeros after
+    if (n >= kLanes) return load(p);
+    return _mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+  }
+  static vf32 even(vf32 a, vf32 b) {  // a[0], a[2], ..., b[0], b[2], ...
+    const __m256 s = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(s), _MM_SHUFFLE(3, 1, 2, 0)));
+  }
   static vf32 mul(vf32 a, vf32 b) { return _mm256_mul_ps(a, b); }
   static vf32 add(vf32 a, vf32 b) { return _mm256_add_ps(a, b); }
+  static vf32 div(vf32 a, vf32 b) { return _mm256_div_ps(a, b); }
   static vf32 fmadd(vf32 a, vf32 b, vf32 c) { return _mm256_fmadd_ps(a, b, c); }  // a * b + c
+  static vf32 max(vf32 a, vf32 b) { return _mm256_max_ps(a, b); }  // a > b ? a : b, so b when either is NaN
+  static void store_partial(float* p, vf32 v, int n) {  // the first n lanes, 0 <= n <= kLanes
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    _mm256_maskstore_ps(p, mask, v);
+  }
+  static void store_lanes(float* p, vf32 v, int lo, int hi) {  // lanes [lo, hi) to p[0, hi - lo)
+    const __m256i from = _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(lo));
+    store_partial(p, _mm256_permutevar8x32_ps(v, from), hi - lo);
+  }
   static void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0); }
 };
 

@@ -15,9 +15,27 @@ struct F32Avx512 {
   static vf32 load(const float* p) { return _mm512_loadu_ps(p); }
   static vf32 broadcast(const float* p) { return _mm512_set1_ps(*p); }  // folds into {1to16}
   static void store(float* p, vf32 v) { _mm512_storeu_ps(p, v); }
+  static vf32 load_partial(const float* p, int n) {  // the first n lanes (n <= 0: none), zeros after
+    return n >= kLanes ? load(p) : _mm512_maskz_loadu_ps(static_cast<__mmask16>(n > 0 ? (1u << n) - 1u : 0u), p);
+  }
+  static vf32 even(vf32 a, vf32 b) {  // a[0], a[2], ..., b[0], b[2], ...
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    return _mm512_permutex2var_ps(a, even, b);
+  }
   static vf32 mul(vf32 a, vf32 b) { return _mm512_mul_ps(a, b); }
   static vf32 add(vf32 a, vf32 b) { return _mm512_add_ps(a, b); }
+  static vf32 div(vf32 a, vf32 b) { return _mm512_div_ps(a, b); }
   static vf32 fmadd(vf32 a, vf32 b, vf32 c) { return _mm512_fmadd_ps(a, b, c); }  // a * b + c
+  // a > b ? a : b, so b when either is NaN. The all-lanes mask form: GCC 12's _mm512_max_ps
+  // trips -Wmaybe-uninitialized on its undefined pass-through.
+  static vf32 max(vf32 a, vf32 b) { return _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), a, b); }
+  static void store_partial(float* p, vf32 v, int n) {  // the first n lanes, 0 <= n <= kLanes
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1u), v);
+  }
+  static void store_lanes(float* p, vf32 v, int lo, int hi) {  // lanes [lo, hi) to p[0, hi - lo)
+    const __mmask16 lanes = static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+    store_partial(p, _mm512_maskz_compress_ps(lanes, v), hi - lo);
+  }
   static void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0); }
 };
 

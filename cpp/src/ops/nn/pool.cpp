@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/parallel.h"
+#include "kernels/pool.h"
 #include "ops/float_staging.h"
 #include "ops/registry.h"
 #include "ops/window_geometry.h"
@@ -65,6 +66,43 @@ void for_each_plane(const PoolWindows& w, int64_t planes, int64_t taps, int thre
   parallel_for(planes, grain, threads, [&](int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; ++p) f(p);
   });
+}
+
+// Runs f(begin, end) over chunks of the (n, c) planes, in parallel, each big enough to pay for a
+// thread.
+template <class F>
+void for_plane_chunks(const PoolWindows& w, int64_t planes, int64_t taps, int threads, F&& f) {
+  const int64_t out_size = w.axis[0].output * w.axis[1].output * w.axis[2].output;
+  parallel_for(planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, out_size * taps)), threads, f);
+}
+
+// Float windows of 1 or 2 spatial axes go to the vectorized kernels (kernels/pool.h), which
+// take the same windows and give the same results; false when they do not serve this window.
+bool pool_kernel_serves(const ConvGeometry& g) {
+  return g.rank <= 2 && kernels::pool_f32(g, kernels::PoolF32Kind::Max, nullptr, nullptr, nullptr, nullptr, 0, 0);
+}
+
+// One window exactly covering the plane (a classifier head's AveragePool 7x7 on 7x7): the mean
+// of the plane, as GlobalAveragePool computes it.
+bool window_is_whole_plane(const ConvGeometry& g) {
+  for (int d = 0; d < g.rank; ++d)
+    if (g.output[d] != 1 || g.kernel[d] != g.input[d] || g.pad_begin[d] != 0 || g.dilation[d] != 1) return false;
+  return true;
+}
+
+template <class F>
+bool run_pool_kernels(const PoolWindows& w, const ConvGeometry& g, int64_t planes, kernels::PoolF32Kind kind,
+                      const float* x, float* y, int threads, F&& window) {
+  // Average only: the global max starts from the first element, the windowed one from lowest().
+  if (kind == kernels::PoolF32Kind::Average && window_is_whole_plane(g)) {
+    const int64_t n = g.input_size();
+    parallel_for(planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n)), threads,
+                 [&](int64_t begin, int64_t end) { kernels::global_pool_f32(kind, x, n, y, begin, end); });
+    return true;
+  }
+  if (!pool_kernel_serves(g)) return false;
+  for_plane_chunks(w, planes, g.kernel_size(), threads, window);
+  return true;
 }
 
 // Max or sum of every window of one plane, computed a row of outputs at a time: for each kernel
@@ -137,6 +175,14 @@ template <class T>
 void max_pool(const PoolWindows& w, const ConvGeometry& g, int64_t planes, const T* x, T* y, int64_t* indices,
               bool column_major, int threads) {
   const int64_t in_size = g.input_size(), out_size = g.output_size(), last = g.rank - 1;
+  if constexpr (std::is_same_v<T, float>) {
+    if (indices == nullptr && run_pool_kernels(w, g, planes, kernels::PoolF32Kind::Max, x, y, threads,
+                                               [&](int64_t begin, int64_t end) {
+                                                 kernels::pool_f32(g, kernels::PoolF32Kind::Max, nullptr, nullptr, x,
+                                                                   y, begin, end);
+                                               }))
+      return;
+  }
   for_each_plane(w, planes, g.kernel_size(), threads, [&](int64_t p) {
     if (indices != nullptr) {
       max_pool_indices(w, x + p * in_size, y + p * out_size, indices + p * out_size, p * in_size, column_major);
@@ -153,6 +199,19 @@ void average_pool(const PoolWindows& w, const ConvGeometry& g, int64_t planes, c
   const AxisWindows &ad = w.axis[0], &ah = w.axis[1], &aw = w.axis[2];
   const int64_t in_size = g.input_size(), out_size = g.output_size(), last = g.rank - 1;
   auto taps = [&](const AxisWindows& a, int64_t o) { return count_include_pad ? a.padded[o] : a.hi[o] - a.lo[o]; };
+  if constexpr (std::is_same_v<T, float>) {
+    if (g.rank <= 2) {
+      std::vector<float> count_h(static_cast<size_t>(ah.output)), count_w(static_cast<size_t>(aw.output));
+      for (int64_t o = 0; o < ah.output; ++o) count_h[o] = static_cast<float>(taps(ad, 0) * taps(ah, o));
+      for (int64_t o = 0; o < aw.output; ++o) count_w[o] = static_cast<float>(taps(aw, o));
+      if (run_pool_kernels(w, g, planes, kernels::PoolF32Kind::Average, x, y, threads,
+                           [&](int64_t begin, int64_t end) {
+                             kernels::pool_f32(g, kernels::PoolF32Kind::Average, count_h.data(), count_w.data(), x,
+                                               y, begin, end);
+                           }))
+        return;
+    }
+  }
   for_each_plane(w, planes, g.kernel_size(), threads, [&](int64_t p) {
     T* yp = y + p * out_size;
     reduce_windows<T, false>(w, &g.stride[last], &g.pad_begin[last], g.kernel[last], x + p * in_size, yp);
@@ -244,6 +303,14 @@ class GlobalPool final : public OpKernel {
     const int64_t planes = x.dim(0) * x.dim(1), plane = planes == 0 ? 0 : x.size() / planes;
     auto run = [&](auto* xd, auto* yd) {
       using T = std::remove_const_t<std::remove_pointer_t<decltype(xd)>>;
+      if constexpr (std::is_same_v<T, float>) {
+        if (plane > 0) {
+          const auto kind = kind_ == PoolKind::Max ? kernels::PoolF32Kind::Max : kernels::PoolF32Kind::Average;
+          parallel_for(planes, std::max<int64_t>(1, 16384 / plane), ctx.threads(),
+                       [&](int64_t begin, int64_t end) { kernels::global_pool_f32(kind, xd, plane, yd, begin, end); });
+          return;
+        }
+      }
       parallel_for(planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, plane)), ctx.threads(),
                    [&](int64_t begin, int64_t end) {
                      for (int64_t p = begin; p < end; ++p) {
