@@ -14,6 +14,7 @@ void register_gather(Registry& r);
 void register_constant(Registry& r);
 void register_gemm(Registry& r);
 void register_conv(Registry& r);
+void register_fused_conv(Registry& r);
 void register_pool(Registry& r);
 void register_normalization(Registry& r);
 void register_softmax(Registry& r);
@@ -97,6 +98,7 @@ const Registry& builtin_registry() {
     register_constant(r);
     register_gemm(r);
     register_conv(r);
+    register_fused_conv(r);
     register_pool(r);
     register_normalization(r);
     register_softmax(r);

@@ -10,8 +10,6 @@
 namespace onyxrt::optimizer {
 namespace {
 
-bool is_onnx_op(const ir::Node& node, const char* op_type) { return node.domain.empty() && node.op_type == op_type; }
-
 // Inference BatchNormalization over channels with only Y in use, whose kernel would accept it
 // (anything it would reject is left for it to reject). Returns epsilon.
 std::optional<double> inference_batchnorm_epsilon(const ir::Node& bn) {

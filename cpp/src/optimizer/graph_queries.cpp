@@ -82,6 +82,27 @@ int remove_nodes(ir::Graph& graph, const std::vector<bool>& doomed) {
   return removed;
 }
 
+SoleReaders::SoleReaders(const ir::Graph& graph) : reads_(read_counts(graph)) {
+  for (size_t i = 0; i < graph.nodes.size(); ++i)
+    for (const std::string& in : graph.nodes[i].inputs)
+      if (!in.empty()) reader_[in] = i;
+}
+
+std::optional<size_t> SoleReaders::of(const std::string& value) const {
+  auto count = reads_.find(value);
+  auto reader = reader_.find(value);
+  if (count == reads_.end() || count->second != 1 || reader == reader_.end()) return std::nullopt;
+  return reader->second;  // read once in all, and a node input reads it: that input is the one read
+}
+
+std::unordered_map<std::string, size_t> producers(const ir::Graph& graph) {
+  std::unordered_map<std::string, size_t> producer;
+  for (size_t i = 0; i < graph.nodes.size(); ++i)
+    for (const std::string& out : graph.nodes[i].outputs)
+      if (!out.empty()) producer[out] = i;
+  return producer;
+}
+
 FreshNames::FreshNames(const ir::Graph& graph) {
   collect_names(graph, taken_);
   taken_.insert("");

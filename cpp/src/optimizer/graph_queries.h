@@ -32,6 +32,27 @@ std::optional<std::vector<size_t>> execution_order(const ir::Graph& graph);
 // Removes the nodes whose flag is set, keeping the others in order; returns how many went.
 int remove_nodes(ir::Graph& graph, const std::vector<bool>& doomed);
 
+// A node of the ai.onnx domain with this op type.
+inline bool is_onnx_op(const ir::Node& node, const char* op_type) {
+  return node.domain.empty() && node.op_type == op_type;
+}
+
+// Which node reads each value, for rules that absorb a node into its only consumer.
+class SoleReaders {
+ public:
+  explicit SoleReaders(const ir::Graph& graph);
+  // The index of the one node that reads `value`, once, when nothing else does (no graph output,
+  // no subgraph, no second input slot); else nothing.
+  std::optional<size_t> of(const std::string& value) const;
+
+ private:
+  std::unordered_map<std::string, int> reads_;
+  std::unordered_map<std::string, size_t> reader_;
+};
+
+// The index of the node writing each value.
+std::unordered_map<std::string, size_t> producers(const ir::Graph& graph);
+
 // Hands out value names unused anywhere in a graph (nested subgraphs included).
 class FreshNames {
  public:

@@ -13,6 +13,10 @@ constexpr Rule kRules[] = {
     {"constant_folding", GraphOptimizationLevel::Basic, constant_folding},
     {"eliminate_dead_nodes", GraphOptimizationLevel::Basic, eliminate_dead_nodes},
     {"fold_batchnorm_into_conv", GraphOptimizationLevel::Extended, fold_batchnorm_into_conv},
+    {"fold_channel_affine_into_conv", GraphOptimizationLevel::Extended, fold_channel_affine_into_conv},
+    // After the folds, so that the Conv it absorbs already carries them.
+    {"fuse_conv_activation", GraphOptimizationLevel::Extended, fuse_conv_activation},
+    {"fuse_matmul_add", GraphOptimizationLevel::Extended, fuse_matmul_add},
     // Again after the fusions, to drop the weights they replaced.
     {"eliminate_dead_nodes", GraphOptimizationLevel::Extended, eliminate_dead_nodes},
 };

@@ -9,5 +9,8 @@ int eliminate_identity(ir::Model& model);
 int constant_folding(ir::Model& model);
 int eliminate_dead_nodes(ir::Model& model);
 int fold_batchnorm_into_conv(ir::Model& model);
+int fold_channel_affine_into_conv(ir::Model& model);
+int fuse_conv_activation(ir::Model& model);
+int fuse_matmul_add(ir::Model& model);
 
 }  // namespace onyxrt::optimizer

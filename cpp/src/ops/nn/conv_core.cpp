@@ -1,0 +1,244 @@
+#include "ops/nn/conv_core.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "base/parallel.h"
+#include "kernels/conv.h"
+#include "ops/float_staging.h"
+#include "ops/nn/conv_operands.h"
+#include "ops/nn/gemm_units.h"
+
+namespace onyxrt::ops {
+namespace {
+
+// Groups with one input channel and at most this many output channels run the direct depthwise
+// kernel: as a GEMM they would fill a fraction of the microkernel's rows.
+constexpr int64_t kDepthwiseMaxMultiplier = 4;
+constexpr int kDepthwiseMaxRank = 3;
+
+// What follows the GEMM in each unit: the residual Z (same layout as Y, or null) and the
+// activation.
+template <class T>
+struct UnitTail {
+  const ConvActivation& act;
+  const T* z;  // Z's element 0, to be offset like Y
+};
+
+// Depthwise: units are (image, output channel) ranges, in parallel; Z and the activation follow
+// each range while it is in cache.
+void run_depthwise(const ConvShape& s, const float* x, const float* w, const float* bias, float* y,
+                   const UnitTail<float>& tail, int threads) {
+  const int64_t units = s.batch * s.m;
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, s.out_size * s.geometry.kernel_size()));
+  parallel_for(units, grain, threads, [&](int64_t begin, int64_t end) {
+    for (int64_t u = begin; u < end;) {  // one call per image within the chunk
+      const int64_t n = u / s.m, c0 = u % s.m, c1 = std::min(s.m, c0 + (end - u));
+      kernels::depthwise_conv_f32(s.geometry, s.m_g, x + n * s.c * s.in_size, w, bias, y + n * s.m * s.out_size, c0,
+                                  c1);
+      if (tail.z != nullptr || tail.act.kind != ConvActivation::Kind::None) {
+        const int64_t offset = (n * s.m + c0) * s.out_size;
+        apply_conv_activation(tail.act, y + offset, tail.z ? tail.z + offset : nullptr, c1 - c0, s.out_size,
+                              s.out_size);
+      }
+      u += c1 - c0;
+    }
+  });
+}
+
+// Column chunk: for im2col about 512 KiB of the lowered matrix, at least 64 columns. A pointwise
+// convolution needs no lowering and runs whole, unless an activation pass follows: then chunks
+// keep each unit's output (M/g x chunk) near 128 KiB, so the pass finds it in cache.
+int64_t chunk_columns(const ConvShape& s, const ConvActivation& act) {
+  int64_t cols;
+  if (s.pointwise) {
+    if (!act.needs_pass()) return s.out_size;
+    cols = std::max<int64_t>(256, (int64_t{1} << 15) / std::max<int64_t>(1, s.m_g)) / 64 * 64;
+  } else {
+    cols = std::max<int64_t>(64, (int64_t{1} << 17) / std::max<int64_t>(1, s.k_g)) / 64 * 64;
+  }
+  return std::min(cols, s.out_size);
+}
+
+template <class T>
+std::vector<T>& im2col_scratch() {
+  thread_local std::vector<T> buffer;  // reused across calls: a run after the first allocates nothing
+  return buffer;
+}
+
+// W[g] * cols (k_g x n, row stride ldb) [+ y when accumulate] -> y (m_g x n, row stride ldc),
+// plus bias per row, clamped at 0 when relu.
+void group_gemm(const ConvShape& s, int64_t g, const float* w, const kernels::PackedMatrixA* packed,
+                const float* bias, const float* cols, int64_t n, int64_t ldb, float* y, int64_t ldc, bool accumulate,
+                bool relu, int threads) {
+  kernels::GemmEpilogue ep;
+  if (bias != nullptr) ep.bias_kind = kernels::GemmEpilogue::Bias::PerRow, ep.bias = bias + g * s.m_g;
+  ep.relu = relu;
+  const float beta = accumulate ? 1.0f : 0.0f;
+  if (packed != nullptr) {
+    kernels::gemm_f32_packed(packed[g], false, n, 1.0f, cols, ldb, beta, y, ldc, threads, ep);
+  } else {
+    kernels::gemm_f32(false, false, s.m_g, n, s.k_g, 1.0f, w + g * s.m_g * s.k_g, s.k_g, cols, ldb, beta, y, ldc,
+                      threads, ep);
+  }
+}
+
+// Double has no epilogue: the bias and a Relu are a pass like the other activations.
+void group_gemm(const ConvShape& s, int64_t g, const double* w, const void*, const double* bias, const double* cols,
+                int64_t n, int64_t ldb, double* y, int64_t ldc, bool accumulate, bool relu, int threads) {
+  kernels::gemm_f64(false, false, s.m_g, n, s.k_g, 1.0, w + g * s.m_g * s.k_g, s.k_g, cols, ldb,
+                    accumulate ? 1.0 : 0.0, y, ldc, threads);
+  if (bias != nullptr)
+    for (int64_t i = 0; i < s.m_g; ++i)
+      for (int64_t j = 0; j < n; ++j) y[i * ldc + j] += bias[g * s.m_g + i];
+  if (relu) apply_conv_activation(ConvActivation{ConvActivation::Kind::Relu}, y, static_cast<const double*>(nullptr),
+                                  s.m_g, n, ldc);
+}
+
+void im2col(const kernels::ConvGeometry& g, const float* x, int64_t q0, int64_t n, float* out) {
+  kernels::im2col_f32(g, x, q0, n, out, n);
+}
+void im2col(const kernels::ConvGeometry& g, const double* x, int64_t q0, int64_t n, double* out) {
+  kernels::im2col_f64(g, x, q0, n, out, n);
+}
+
+// Y's block (rows x cols, row stride ld) starts as Z's, for a GEMM with beta = 1. Y may be Z
+// itself when a planner reuses Z's buffer.
+template <class T>
+void copy_block(const T* z, T* y, int64_t rows, int64_t cols, int64_t ld) {
+  if (z == y) return;
+  for (int64_t r = 0; r < rows; ++r) std::memcpy(y + r * ld, z + r * ld, static_cast<size_t>(cols) * sizeof(T));
+}
+
+// Runs every (image, group, column chunk) unit: in parallel with single-threaded GEMMs when there
+// are enough units, else one after another with threaded GEMMs.
+template <class T, class Packed>
+void run_conv(const ConvShape& s, const T* x, const T* w, const Packed* packed, const T* bias, T* y,
+              const UnitTail<T>& tail, int threads) {
+  const int64_t chunk = chunk_columns(s, tail.act);
+  const int64_t chunks = (s.out_size + chunk - 1) / chunk;
+  const int64_t units = s.batch * s.group * chunks;
+  const bool relu = tail.act.kind == ConvActivation::Kind::Relu, pass = tail.act.needs_pass();
+  run_gemm_units(units, threads, [&](int64_t u, int gemm_threads) {
+    const int64_t n = u / (s.group * chunks), g = (u / chunks) % s.group, q0 = (u % chunks) * chunk;
+    const int64_t cols = std::min(chunk, s.out_size - q0);
+    const T* xg = x + (n * s.c + g * s.c_g) * s.in_size;
+    const int64_t y_offset = (n * s.m + g * s.m_g) * s.out_size + q0;
+    T* yb = y + y_offset;
+    if (tail.z != nullptr) copy_block(tail.z + y_offset, yb, s.m_g, cols, s.out_size);
+    if (s.pointwise) {
+      group_gemm(s, g, w, packed, bias, xg + q0, cols, s.out_size, yb, s.out_size, tail.z != nullptr, relu,
+                 gemm_threads);
+    } else {
+      std::vector<T>& buf = im2col_scratch<T>();
+      if (buf.size() < static_cast<size_t>(s.k_g * cols)) buf.resize(static_cast<size_t>(s.k_g * cols));
+      im2col(s.geometry, xg, q0, cols, buf.data());
+      group_gemm(s, g, w, packed, bias, buf.data(), cols, cols, yb, s.out_size, tail.z != nullptr, relu, gemm_threads);
+    }
+    if (pass) apply_conv_activation(tail.act, yb, static_cast<const T*>(nullptr), s.m_g, cols, s.out_size);
+  });
+}
+
+}  // namespace
+
+ConvCore::ConvCore(const KernelInfo& info, ConvActivation activation, int z_input)
+    : window_(parse_window_attributes(info)), activation_(activation), z_input_(z_input) {
+  group_ = info.attr_int("group", 1);
+  if (group_ < 1) info.fail(ErrorCode::InvalidGraph, "attribute 'group' must be at least 1, got ", group_);
+  const Tensor* w = info.constant_input(1);
+  if (w == nullptr) return;
+  if (w->rank() < 3)
+    info.fail(ErrorCode::InvalidGraph, "W must have M, C/group and kernel axes, got shape ",
+              shape_to_string(w->shape()));
+  if (w->dim(0) % group_ != 0)
+    info.fail(ErrorCode::InvalidGraph, "W's ", w->dim(0), " output channels do not split into ", group_, " groups");
+  if (!window_.kernel_shape.empty() && !std::equal(window_.kernel_shape.begin(), window_.kernel_shape.end(),
+                                                   w->shape().begin() + 2, w->shape().end()))
+    info.fail(ErrorCode::InvalidGraph, "attribute 'kernel_shape' disagrees with W's shape ",
+              shape_to_string(w->shape()));
+  if ((w->dtype() != DataType::Float && !is_half_type(w->dtype())) || w->size() == 0) return;
+  const Tensor wf = widen_to_float(*w);
+  if (w->dim(1) == 1 && w->dim(0) / group_ <= kDepthwiseMaxMultiplier && w->rank() - 2 <= kDepthwiseMaxRank) {
+    depthwise_weights_ = wf;  // the direct kernel reads W as it is
+    return;
+  }
+  // Pre-pack each group's (M/g) x (C/g * kernel) block of the float weights.
+  const int64_t m_g = w->dim(0) / group_, k_g = w->size() / w->dim(0);
+  for (int64_t g = 0; g < group_; ++g)
+    packed_.push_back(kernels::pack_a_f32(false, m_g, k_g, wf.data<float>() + g * m_g * k_g, k_g));
+  packed_shape_ = w->shape();
+}
+
+void ConvCore::compute(KernelContext& ctx) const {
+  const Tensor& x = ctx.input(0);
+  const Tensor& w = ctx.input(1);
+  const Tensor* b = ctx.has_input(2) ? &ctx.input(2) : nullptr;
+  const Tensor* z = z_input_ >= 0 && ctx.has_input(static_cast<size_t>(z_input_)) ? &ctx.input(z_input_) : nullptr;
+  ConvShape s = check_shapes(ctx, x, w, b);
+  Tensor& y = ctx.output(0, x.dtype(), window_output_shape(plan_for(ctx, x, w, s), s.batch, s.m));
+  if (z != nullptr && (z->dtype() != x.dtype() || z->shape() != y.shape()))
+    ctx.fail(ErrorCode::InvalidArgument, "Z must have the output's type and shape (", data_type_name(x.dtype()), " ",
+             shape_to_string(y.shape()), "), got ", data_type_name(z->dtype()), " ", shape_to_string(z->shape()));
+  if (y.size() == 0) return;
+  const bool use_packed = !packed_.empty() && w.shape() == packed_shape_;
+  run_in_compute_type(
+      x, b, y,
+      [&](double* yd) {
+        const UnitTail<double> tail{activation_, z ? z->data<double>() : nullptr};
+        run_conv<double, void>(s, x.data<double>(), w.data<double>(), nullptr, b ? b->data<double>() : nullptr, yd,
+                               tail, ctx.threads());
+      },
+      [&](const Tensor& xf, const Tensor* bf, float* yf) {
+        const Tensor zf = z ? widen_to_float(*z) : Tensor();
+        run_f32(s, xf, w, bf, z ? &zf : nullptr, use_packed, yf, ctx.threads());
+      });
+}
+
+ConvShape ConvCore::check_shapes(const KernelContext& ctx, const Tensor& x, const Tensor& w, const Tensor* b) const {
+  check_conv_operands(ctx, x, w, b);
+  ConvShape s;
+  s.batch = x.dim(0), s.group = group_, s.c = x.dim(1), s.m = w.dim(0), s.c_g = w.dim(1);
+  if (s.c_g * group_ != s.c || s.m % group_ != 0)
+    ctx.fail(ErrorCode::InvalidArgument, "X (shape ", shape_to_string(x.shape()), ") has ", s.c,
+             " channels but W (shape ", shape_to_string(w.shape()), ") with group ", group_, " expects ",
+             s.c_g * group_, s.m % group_ != 0 ? " and M divisible by group" : "");
+  if (b != nullptr && (b->rank() != 1 || b->dim(0) != s.m))
+    ctx.fail(ErrorCode::InvalidArgument, "B must have shape [", s.m, "] to match W (shape ",
+             shape_to_string(w.shape()), "), got ", shape_to_string(b->shape()));
+  s.m_g = s.m / group_;
+  return s;
+}
+
+WindowPlan ConvCore::plan_for(const KernelContext& ctx, const Tensor& x, const Tensor& w, ConvShape& s) const {
+  const std::vector<int64_t> kernel = conv_kernel_of(ctx, window_, w);
+  WindowPlan plan = resolve_window(window_, ctx, x.shape(), kernel);
+  plan.geometry.channels = s.c_g;
+  s.geometry = plan.geometry;
+  s.in_size = plan.geometry.input_size();
+  s.out_size = plan.geometry.output_size();
+  s.k_g = s.c_g * plan.geometry.kernel_size();
+  s.depthwise = s.c_g == 1 && s.m_g <= kDepthwiseMaxMultiplier && plan.geometry.rank <= kDepthwiseMaxRank;
+  s.pointwise = plan.geometry.is_pointwise();
+  return plan;
+}
+
+// x, b and z are float; w has the input's type (widened here unless a packed copy serves).
+void ConvCore::run_f32(const ConvShape& s, const Tensor& x, const Tensor& w, const Tensor* b, const Tensor* z,
+                       bool use_packed, float* y, int threads) const {
+  const float* bias = b ? b->data<float>() : nullptr;
+  const UnitTail<float> tail{activation_, z ? z->data<float>() : nullptr};
+  if (s.depthwise) {
+    const bool constant = depthwise_weights_.defined() && w.shape() == depthwise_weights_.shape();
+    const Tensor wf = constant ? depthwise_weights_ : widen_to_float(w);
+    run_depthwise(s, x.data<float>(), wf.data<float>(), bias, y, tail, threads);
+  } else if (use_packed) {
+    run_conv(s, x.data<float>(), static_cast<const float*>(nullptr), packed_.data(), bias, y, tail, threads);
+  } else {
+    const Tensor wf = widen_to_float(w);
+    run_conv(s, x.data<float>(), wf.data<float>(), static_cast<const kernels::PackedMatrixA*>(nullptr), bias, y, tail,
+             threads);
+  }
+}
+
+}  // namespace onyxrt::ops
