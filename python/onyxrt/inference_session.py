@@ -19,9 +19,6 @@ def _warn_about_options_not_acted_on(options: SessionOptions, disabled_optimizer
     if options.enable_profiling:
         warnings.warn("onyxrt does not profile yet: enable_profiling is accepted but no profile is written",
                       stacklevel=3)
-    if options.optimized_model_filepath:
-        warnings.warn(f"onyxrt does not write optimized models yet: '{options.optimized_model_filepath}' "
-                      "will not be written", stacklevel=3)
     if disabled_optimizers:
         warnings.warn("onyxrt cannot disable single optimizers yet: disabled_optimizers is ignored", stacklevel=3)
 

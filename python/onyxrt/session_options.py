@@ -1,7 +1,7 @@
 """SessionOptions and RunOptions with onnxruntime's attributes and defaults.
 
 Some are accepted but not acted on yet (docs/python_api.md lists them); the session warns when
-one of those would otherwise promise a file that never appears (profiling, optimized model).
+one of those would otherwise promise a file that never appears (profiling).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ class SessionOptions:
     logid = str_field("")
     enable_profiling = bool_field(False, "Accepted, not yet acted on: no profile is written (warns).")
     profile_file_prefix = str_field("onnxruntime_profile_")
-    optimized_model_filepath = str_field("", "Accepted, not yet acted on: nothing is written (warns).")
+    optimized_model_filepath = str_field("", "Where the session writes the optimized graph as an ONNX model when it is "
+                                             "created; empty writes nothing.")
     enable_cpu_mem_arena = bool_field(True, "Recycle buffers across operators and runs (off: system allocations).")
     enable_mem_pattern = bool_field(True, "Accepted, not yet acted on.")
     enable_mem_reuse = bool_field(True, "Accepted, not yet acted on.")

@@ -6,10 +6,11 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import onnx
 import onnxruntime
-import onyxrt
 import pytest
 
+import onyxrt
 from tests import helpers
 
 SESSION_ATTRIBUTES = {
@@ -133,12 +134,14 @@ def test_profiling_is_accepted_with_a_warning():
         assert session.end_profiling() == ""
 
 
-def test_optimized_model_filepath_warns_that_nothing_is_written(tmp_path):
+def test_optimized_model_filepath_writes_the_model_without_warning(tmp_path):
+    # tests/optimizer/test_optimized_model_file.py checks what the file holds.
     options = onyxrt.SessionOptions()
-    options.optimized_model_filepath = str(tmp_path / "optimized.onnx")
-    with pytest.warns(UserWarning, match="will not be written"):
+    options.optimized_model_filepath = tmp_path / "optimized.onnx"  # os.PathLike is accepted
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         onyxrt.InferenceSession(helpers.to_bytes(helpers.add_relu()), options)
-    assert not (tmp_path / "optimized.onnx").exists()
+    assert onnx.load(str(tmp_path / "optimized.onnx")).producer_name == "onyxrt"
 
 
 def test_default_options_warn_about_nothing():

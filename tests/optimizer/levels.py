@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -67,3 +69,22 @@ def rules_fired(model: onnx.ModelProto, level: str, capfd) -> dict[str, int]:
     for rule, count in re.findall(r"optimizer rule '(\w+)' made (\d+) rewrite", capfd.readouterr().err):
         fired[rule] = fired.get(rule, 0) + int(count)
     return fired
+
+
+def optimized_model(model: onnx.ModelProto | str, level: str) -> onnx.ModelProto:
+    """The model as onyxrt's optimizer leaves it at `level`, read back from the file that
+    SessionOptions.optimized_model_filepath writes."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(Path(folder) / "optimized.onnx")
+        options = onyxrt.SessionOptions()
+        options.graph_optimization_level = getattr(onyxrt.GraphOptimizationLevel, level)
+        options.optimized_model_filepath = path
+        onyxrt.InferenceSession(model if isinstance(model, str) else model.SerializeToString(), options)
+        return onnx.load(path)
+
+
+def optimized_op_types(model: onnx.ModelProto | str, level: str) -> list[str]:
+    """The main graph's op types after optimization at `level`, in order ("domain:op" outside the
+    default domain): what tests assert to show that a rule fired, or left a node alone."""
+    return [n.op_type if n.domain in ("", "ai.onnx") else f"{n.domain}:{n.op_type}"
+            for n in optimized_model(model, level).graph.node]

@@ -11,6 +11,13 @@ namespace {
 constexpr Rule kRules[] = {
     {"eliminate_identity", GraphOptimizationLevel::Basic, eliminate_identity},
     {"constant_folding", GraphOptimizationLevel::Basic, constant_folding},
+    // After folding, so that constants compare by value; before the no-op rules, which then see
+    // one copy of each repeated shape computation.
+    {"eliminate_common_subexpressions", GraphOptimizationLevel::Basic, eliminate_common_subexpressions},
+    {"eliminate_cast_noop", GraphOptimizationLevel::Basic, eliminate_cast_noop},
+    {"cancel_transposes", GraphOptimizationLevel::Basic, cancel_transposes},
+    {"resolve_reshape_shapes", GraphOptimizationLevel::Basic, resolve_reshape_shapes},
+    {"merge_reshapes", GraphOptimizationLevel::Basic, merge_reshapes},
     {"eliminate_dead_nodes", GraphOptimizationLevel::Basic, eliminate_dead_nodes},
     {"fold_batchnorm_into_conv", GraphOptimizationLevel::Extended, fold_batchnorm_into_conv},
     {"fold_channel_affine_into_conv", GraphOptimizationLevel::Extended, fold_channel_affine_into_conv},

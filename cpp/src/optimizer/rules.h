@@ -8,6 +8,11 @@ namespace onyxrt::optimizer {
 int eliminate_identity(ir::Model& model);
 int constant_folding(ir::Model& model);
 int eliminate_dead_nodes(ir::Model& model);
+int eliminate_common_subexpressions(ir::Model& model);
+int eliminate_cast_noop(ir::Model& model);
+int cancel_transposes(ir::Model& model);
+int merge_reshapes(ir::Model& model);
+int resolve_reshape_shapes(ir::Model& model);
 int fold_batchnorm_into_conv(ir::Model& model);
 int fold_channel_affine_into_conv(ir::Model& model);
 int fuse_conv_activation(ir::Model& model);

@@ -6,6 +6,7 @@
 #include "base/allocator.h"
 #include "base/error.h"
 #include "base/parallel.h"
+#include "format/onnx_writer.h"
 #include "optimizer/pass_manager.h"
 #include "runtime/executor.h"
 #include "runtime/opset_check.h"
@@ -55,6 +56,32 @@ size_t allocation_limit_from(const SessionOptions& options) {
   return static_cast<size_t>(bytes);
 }
 
+// onnxruntime's config entries for where the optimized model's large initializers go.
+constexpr const char* kOptimizedDataFileKey = "session.optimized_model_external_initializers_file_name";
+constexpr const char* kOptimizedDataMinBytesKey = "session.optimized_model_external_initializers_min_size_in_bytes";
+
+format::ModelWriteOptions optimized_model_write_options(const SessionOptions& options) {
+  format::ModelWriteOptions write;
+  auto file = options.config_entries.find(kOptimizedDataFileKey);
+  if (file != options.config_entries.end()) write.external_data_file = file->second;
+  auto min_bytes = options.config_entries.find(kOptimizedDataMinBytesKey);
+  if (min_bytes != options.config_entries.end()) {
+    const std::string& text = min_bytes->second;
+    size_t used = 0;
+    unsigned long long bytes = 0;
+    try {
+      bytes = std::stoull(text, &used, 10);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size() || text[0] == '-')
+      fail(ErrorCode::InvalidArgument, "session config entry '", kOptimizedDataMinBytesKey,
+           "' must be a number of bytes, got '", text, "'");
+    write.external_min_bytes = static_cast<size_t>(bytes);
+  }
+  return write;
+}
+
 }  // namespace
 
 Session::Session(std::shared_ptr<ir::Model> model, const SessionOptions& options)
@@ -77,6 +104,9 @@ Session::Session(std::shared_ptr<ir::Model> model, const SessionOptions& options
     if (options.log_severity_level <= 1)
       std::fprintf(stderr, "[onyxrt] optimizer rule '%s' made %d rewrite(s)\n", rule, rewrites);
   });
+  // As onnxruntime: the graph as the rules left it, before the plan is built.
+  if (!options.optimized_model_filepath.empty())
+    format::save_model_file(*model_, options.optimized_model_filepath, optimized_model_write_options(options));
   const ir::Graph& graph = model_->graph;
   std::unordered_set<std::string> initializer_names;
   for (const ir::NamedTensor& t : graph.initializers) initializer_names.insert(t.name);
