@@ -65,7 +65,8 @@ PYTHON_SLICE = ["tests/errors", "tests/api/test_memory_and_threads.py", "tests/o
 def run_python_slice_under_asan(build: Path) -> None:
     """The sanitized extension module, imported from a package folder that links the sources, runs
     in a Python whose allocator is ASan's (LD_PRELOAD). Leak checking is off there: CPython keeps
-    memory until exit by design."""
+    memory until exit by design. Kernel outputs are poisoned (0xFF bytes), so a kernel that reads
+    an output element before writing it gives NaN / -1 and fails its test."""
     package = build / "py" / "onyxrt"
     package.mkdir(parents=True, exist_ok=True)
     for item in [*(REPO_ROOT / "python" / "onyxrt").iterdir(), *(build / "python").glob("_C*.so")]:
@@ -75,7 +76,8 @@ def run_python_slice_under_asan(build: Path) -> None:
     runtimes = [subprocess.run(["gcc", f"-print-file-name={lib}"], capture_output=True, text=True).stdout.strip()
                 for lib in ("libasan.so", "libubsan.so")]
     env = dict(os.environ, PYTHONPATH=str(build / "py"), LD_PRELOAD=":".join(runtimes),
-               ASAN_OPTIONS="detect_leaks=0", UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
+               ASAN_OPTIONS="detect_leaks=0", UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1",
+               ONYXRT_POISON_UNINITIALIZED="1")
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-k",
                              "not resident_set", *PYTHON_SLICE], cwd=REPO_ROOT, env=env, capture_output=True,
                             text=True)

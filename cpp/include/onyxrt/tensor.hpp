@@ -21,6 +21,9 @@ class ONYXRT_API Tensor {
   Tensor() = default;
   // Allocates storage for the shape; numeric elements are zeroed, strings are empty.
   Tensor(DataType type, Shape shape);
+  // Allocates storage for the shape without clearing it: numeric elements are unspecified (strings
+  // are empty), for producers that write every element (kernels' outputs).
+  static Tensor uninitialized(DataType type, Shape shape);
   // Wraps memory that `owner` keeps alive (may be null for memory the caller guarantees).
   Tensor(DataType type, Shape shape, void* data, std::shared_ptr<void> owner);
 
@@ -48,6 +51,8 @@ class ONYXRT_API Tensor {
   Tensor reshaped(Shape shape) const;
 
  private:
+  Tensor(DataType type, Shape shape, bool zeroed);
+
   DataType type_ = DataType::Undefined;
   Shape shape_;
   int64_t size_ = 0;

@@ -62,7 +62,7 @@ ScopedAllocationLimit::~ScopedAllocationLimit() {
   tls_limit_source = previous_source_;
 }
 
-std::shared_ptr<void> allocate_buffer(size_t bytes) {
+std::shared_ptr<void> allocate_buffer(size_t bytes, BufferFill fill) {
   const AllocationLimit limit = current_allocation_limit();
   if (bytes > limit.max_bytes)
     fail(ErrorCode::RuntimeException, "refusing to allocate ", bytes, " bytes: more than ", limit.max_bytes,
@@ -77,7 +77,15 @@ std::shared_ptr<void> allocate_buffer(size_t bytes) {
     buffer = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
   }
   if (buffer == nullptr) fail(ErrorCode::RuntimeException, "failed to allocate ", bytes, " bytes");
-  std::memset(buffer.get(), 0, bytes);
+  static const bool poison = [] {
+    const char* flag = std::getenv("ONYXRT_POISON_UNINITIALIZED");
+    return flag != nullptr && std::string(flag) == "1";
+  }();
+  if (fill == BufferFill::Zeroed) {
+    std::memset(buffer.get(), 0, bytes);
+  } else if (poison) {
+    std::memset(buffer.get(), 0xFF, bytes);
+  }
   return buffer;
 }
 

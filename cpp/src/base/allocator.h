@@ -1,17 +1,25 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 namespace onyxrt {
 
 inline constexpr size_t kBufferAlignment = 64;
 
-// Allocates `bytes` aligned to kBufferAlignment and zeroed; throws Error(RuntimeException) naming
-// the size when it exceeds the calling thread's allocation limit or the system refuses. Taken from
-// the thread's buffer cache when one is set (base/buffer_cache.h; a session's run sets its own),
+enum class BufferFill : uint8_t {
+  Zeroed,
+  // Contents unspecified. With the environment variable ONYXRT_POISON_UNINITIALIZED=1 they are
+  // 0xFF bytes (NaN floats, -1 integers), so a test run finds code that reads before writing.
+  Uninitialized,
+};
+
+// Allocates `bytes` aligned to kBufferAlignment; throws Error(RuntimeException) naming the size
+// when it exceeds the calling thread's allocation limit or the system refuses. Taken from the
+// thread's buffer cache when one is set (base/buffer_cache.h; a session's run sets its own),
 // else from the system; the deleter gives it back.
-std::shared_ptr<void> allocate_buffer(size_t bytes);
+std::shared_ptr<void> allocate_buffer(size_t bytes, BufferFill fill = BufferFill::Zeroed);
 
 // The largest single buffer a session may allocate unless configured otherwise: half of the memory
 // this process may use (physical memory, or the cgroup limit when lower). A shape that an

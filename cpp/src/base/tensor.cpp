@@ -37,7 +37,11 @@ std::shared_ptr<void> allocate_strings(int64_t count) {
 
 }  // namespace
 
-Tensor::Tensor(DataType type, Shape shape) : type_(type), shape_(std::move(shape)) {
+Tensor::Tensor(DataType type, Shape shape) : Tensor(type, std::move(shape), true) {}
+
+Tensor Tensor::uninitialized(DataType type, Shape shape) { return Tensor(type, std::move(shape), false); }
+
+Tensor::Tensor(DataType type, Shape shape, bool zeroed) : type_(type), shape_(std::move(shape)) {
   if (!data_type_is_valid(static_cast<int32_t>(type)))
     fail(ErrorCode::InvalidArgument, "cannot create a tensor of element type code ", static_cast<int>(type));
   size_ = shape_size(shape_);
@@ -49,7 +53,8 @@ Tensor::Tensor(DataType type, Shape shape) : type_(type), shape_(std::move(shape
     if (__builtin_mul_overflow(size_, int64_t{data_type_bits(type)}, &bits))
       fail(ErrorCode::InvalidArgument, "byte size of a ", data_type_name(type), " tensor of shape ",
            shape_to_string(shape_), " overflows");
-    owner_ = allocate_buffer(data_type_storage_bytes(type, size_));
+    owner_ = allocate_buffer(data_type_storage_bytes(type, size_),
+                             zeroed ? BufferFill::Zeroed : BufferFill::Uninitialized);
   }
   data_ = owner_.get();
 }

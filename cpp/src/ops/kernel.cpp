@@ -90,7 +90,7 @@ const Tensor& KernelContext::input(size_t i) const {
 Tensor& KernelContext::output(size_t i, DataType type, Shape shape) {
   Tensor t;
   try {
-    t = Tensor(type, std::move(shape));
+    t = Tensor::uninitialized(type, std::move(shape));
   } catch (const Error& e) {  // an overflowing or oversized shape: say which node asked for it
     fail(e.code(), "output ", i, ": ", e.what());
   }

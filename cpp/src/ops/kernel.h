@@ -90,8 +90,9 @@ class KernelContext {
   const Tensor& input(size_t i) const;
   const Value& input_value(size_t i) const;
 
-  // Allocates output i with this type and shape. An omitted optional output still gets a
-  // buffer, so kernels need not special-case it.
+  // Allocates output i with this type and shape, not cleared: the kernel writes every element
+  // (ONYXRT_POISON_UNINITIALIZED=1 makes a test run catch one that does not). An omitted
+  // optional output still gets a buffer, so kernels need not special-case it.
   Tensor& output(size_t i, DataType type, Shape shape);
   // Sets output i to an existing value (sharing storage: Identity, Reshape).
   void set_output(size_t i, Value value);

@@ -1,4 +1,5 @@
 // ai.onnx.ml OneHotEncoder and CategoryMapper (ml opset 1): category lookups.
+#include <algorithm>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
@@ -41,6 +42,7 @@ class OneHotEncoder final : public OpKernel {
     checked_output_size(ctx, shape);
     Tensor& y = ctx.output(0, DataType::Float, shape);
     float* yd = y.data<float>();
+    std::fill_n(yd, y.size(), 0.0f);  // the hot positions are set below
     std::vector<int64_t> column(static_cast<size_t>(x.size()));
     visit_type(x.dtype(), TypeList<std::string, int64_t, int32_t, float, double>{}, [&](auto tag) {
       using T = typename decltype(tag)::type;

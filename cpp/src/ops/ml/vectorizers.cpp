@@ -87,6 +87,7 @@ class FeatureVectorizer final : public OpKernel {
     checked_output_size(ctx, {n, total_});
     Tensor& y = ctx.output(0, DataType::Float, {n, total_});
     float* yd = y.data<float>();
+    std::fill_n(yd, y.size(), 0.0f);  // an input narrower than its declared width pads with zeros
     int64_t offset = 0;
     for (size_t i = 0; i < dims_.size(); ++i) {
       const Tensor& x = ctx.input(i);
