@@ -16,9 +16,6 @@ from .session_options import RunOptions, SessionOptions
 def _warn_about_options_not_acted_on(options: SessionOptions, disabled_optimizers: Any) -> None:
     # Options that promise an artifact or a behaviour onyxrt does not deliver yet say so, rather
     # than leave the caller looking for a file that never appears.
-    if options.enable_profiling:
-        warnings.warn("onyxrt does not profile yet: enable_profiling is accepted but no profile is written",
-                      stacklevel=3)
     if disabled_optimizers:
         warnings.warn("onyxrt cannot disable single optimizers yet: disabled_optimizers is ignored", stacklevel=3)
 
@@ -104,13 +101,14 @@ class InferenceSession:
         return self._sess_options._copy()
 
     def get_profiling_start_time_ns(self) -> int:
-        return 0  # profiling is not implemented yet
+        """When profiling started (ns since the epoch); 0 when the session does not profile."""
+        return self._sess.profiling_start_time_ns()
 
     def end_profiling(self) -> str:
-        """Returns the profile file's name; '' since onyxrt does not profile yet."""
-        if self._sess_options.enable_profiling:
-            warnings.warn("onyxrt does not profile yet: no profile was written", stacklevel=2)
-        return ""
+        """Writes the profile (onnxruntime's JSON trace format) to
+        '<profile_file_prefix>_<date>_<time>.json', stops profiling and returns the file's name;
+        '' when the session does not profile or the profile was already written."""
+        return self._sess.end_profiling()
 
     # --- running -------------------------------------------------------------------------------
     def run(self, output_names: Sequence[str] | None, input_feed: dict[str, Any],

@@ -1,7 +1,6 @@
 """SessionOptions and RunOptions with onnxruntime's attributes and defaults.
 
-Some are accepted but not acted on yet (docs/python_api.md lists them); the session warns when
-one of those would otherwise promise a file that never appears (profiling).
+Some are accepted but not acted on yet (docs/python_api.md lists them).
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ class SessionOptions:
     log_severity_level = int_field(-1, "-1: the default set by set_default_logger_severity().")
     log_verbosity_level = int_field(0)
     logid = str_field("")
-    enable_profiling = bool_field(False, "Accepted, not yet acted on: no profile is written (warns).")
+    enable_profiling = bool_field(False, "Record each run and node; end_profiling() writes the profile.")
     profile_file_prefix = str_field("onnxruntime_profile_")
     optimized_model_filepath = str_field("", "Where the session writes the optimized graph as an ONNX model when it is "
                                              "created; empty writes nothing.")

@@ -127,6 +127,8 @@ void register_session(py::module_& m) {
                   py::arg("external_data_folder") = std::string())
       .def("inputs", [](const Session& s) { return value_infos_to_python(s.inputs()); })
       .def("outputs", [](const Session& s) { return value_infos_to_python(s.outputs()); })
+      .def("end_profiling", &Session::end_profiling, py::call_guard<py::gil_scoped_release>())
+      .def("profiling_start_time_ns", &Session::profiling_start_time_ns)
       .def("overridable_initializers",
            [](const Session& s) { return value_infos_to_python(s.overridable_initializers()); })
       .def("metadata", [](const Session& s) { return metadata_to_python(s.metadata()); })

@@ -124,16 +124,6 @@ def test_every_level_and_thread_count_gives_the_same_outputs(level, threads):
     np.testing.assert_allclose(session.run(None, {"X": x})[0], expected, rtol=1e-6)
 
 
-def test_profiling_is_accepted_with_a_warning():
-    options = onyxrt.SessionOptions()
-    options.enable_profiling = True
-    with pytest.warns(UserWarning, match="does not profile"):
-        session = onyxrt.InferenceSession(helpers.to_bytes(helpers.add_relu()), options)
-    assert session.get_profiling_start_time_ns() == 0
-    with pytest.warns(UserWarning, match="no profile"):
-        assert session.end_profiling() == ""
-
-
 def test_optimized_model_filepath_writes_the_model_without_warning(tmp_path):
     # tests/optimizer/test_optimized_model_file.py checks what the file holds.
     options = onyxrt.SessionOptions()

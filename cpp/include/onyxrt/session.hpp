@@ -65,6 +65,14 @@ class ONYXRT_API Session {
   std::vector<Value> run(const std::vector<std::string>& input_names, const std::vector<Value>& inputs,
                          const std::vector<std::string>& output_names = {}) const;
 
+  // With SessionOptions::enable_profiling: writes the profile (onnxruntime's JSON trace format:
+  // session initialization, each run and each node's kernel time) to
+  // "<profile_file_prefix>_<date>_<time>.json", stops profiling and returns the file's name;
+  // "" when not profiling or already ended.
+  std::string end_profiling() const;
+  // When profiling started, in nanoseconds since the epoch; 0 when not profiling.
+  uint64_t profiling_start_time_ns() const;
+
  private:
   std::shared_ptr<const SessionImpl> impl_;
 };

@@ -37,6 +37,9 @@ std::vector<Value> Session::run(const std::vector<std::string>& input_names, con
   return impl_->run(input_names, inputs, output_names);
 }
 
+std::string Session::end_profiling() const { return impl_->end_profiling(); }
+uint64_t Session::profiling_start_time_ns() const { return impl_->profiling_start_time_ns(); }
+
 const char* version() { return "0.1.0"; }
 
 }  // namespace onyxrt

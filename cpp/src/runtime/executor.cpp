@@ -23,6 +23,7 @@ void execute_plan(const ExecutionPlan& plan, RunContext& ctx) {
     check_first_input_type(step, ctx);
     ops::KernelContext kernel_ctx(*step.node, step.opset, ctx.slots.data(), step.inputs.data(), step.inputs.size(),
                                   step.outputs.data(), step.outputs.size(), ctx.threads);
+    const Profiler::Clock::time_point begin = ctx.profiler != nullptr ? Profiler::Clock::now() : Profiler::Clock::time_point();
     try {
       step.kernel->compute(kernel_ctx);
     } catch (const Error&) {
@@ -31,6 +32,11 @@ void execute_plan(const ExecutionPlan& plan, RunContext& ctx) {
       fail(ErrorCode::RuntimeException, step.node->describe(), ": out of memory");
     } catch (const std::exception& e) {
       fail(ErrorCode::RuntimeException, step.node->describe(), ": ", e.what());
+    }
+    if (ctx.profiler != nullptr) {
+      std::vector<const Value*> outputs;
+      for (int32_t s : step.outputs) outputs.push_back(s >= 0 ? &ctx.slots[s] : nullptr);
+      ctx.profiler->record_node(*step.node, begin, outputs);
     }
     for (int32_t s : step.release_after) ctx.slots[s] = Value();
   }

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "runtime/execution_plan.h"
+#include "runtime/profiler.h"
 
 namespace onyxrt::runtime {
 
@@ -11,6 +12,7 @@ namespace onyxrt::runtime {
 struct RunContext {
   std::vector<Value> slots;
   int threads = 1;
+  Profiler* profiler = nullptr;  // set when the session profiles: each step's time is recorded
 };
 
 // Runs the plan's steps in order over ctx.slots (constants and feeds already placed), releasing

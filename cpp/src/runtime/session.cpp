@@ -87,6 +87,8 @@ format::ModelWriteOptions optimized_model_write_options(const SessionOptions& op
 Session::Session(std::shared_ptr<ir::Model> model, const SessionOptions& options)
     : model_(std::move(model)), options_(options) {
   if (!model_) fail(ErrorCode::NoModel, "no model to run");
+  const Profiler::Clock::time_point initialization_begin = Profiler::Clock::now();
+  if (options.enable_profiling) profiler_ = std::make_unique<Profiler>();
   allocation_limit_ = allocation_limit_from(options);
   allocation_limit_source_ = options.config_entries.count(kMaxAllocationKey)
                                  ? std::string("session config entry '") + kMaxAllocationKey + "'"
@@ -133,14 +135,22 @@ Session::Session(std::shared_ptr<ir::Model> model, const SessionOptions& options
 
   for (const ValueInfo& in : inputs_) feed_targets_[in.name] = {plan_.slot_of.at(in.name), &in, true};
   for (const ValueInfo& in : overridable_) feed_targets_[in.name] = {plan_.slot_of.at(in.name), &in, false};
+  if (profiler_) profiler_->record_session("session_initialization", initialization_begin);
+}
+
+std::string Session::end_profiling() const {
+  if (!profiler_ || profiler_->finished()) return "";
+  return profiler_->finish(options_.profile_file_prefix);
 }
 
 std::vector<Value> Session::run(const std::vector<std::string>& input_names, const std::vector<Value>& inputs,
                                 const std::vector<std::string>& output_names) const {
   if (input_names.size() != inputs.size())
     fail(ErrorCode::InvalidArgument, "got ", input_names.size(), " input names but ", inputs.size(), " input values");
+  const Profiler::Clock::time_point run_begin = Profiler::Clock::now();
   RunContext ctx;
   ctx.threads = threads_;
+  ctx.profiler = profiler_ && !profiler_->finished() ? profiler_.get() : nullptr;
   ctx.slots.resize(plan_.slot_count);
   for (const auto& [slot, value] : plan_.constants) ctx.slots[slot] = value;
 
@@ -183,6 +193,7 @@ std::vector<Value> Session::run(const std::vector<std::string>& input_names, con
     if (buffers_) buffers_->end_run();
   }
 
+  if (ctx.profiler != nullptr) ctx.profiler->record_session("model_run", run_begin);
   std::vector<Value> results;
   results.reserve(wanted.size());
   for (int32_t s : wanted) results.push_back(ctx.slots[s]);

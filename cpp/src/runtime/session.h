@@ -10,6 +10,7 @@
 #include "ir/graph.h"
 #include "onyxrt/session.hpp"
 #include "runtime/execution_plan.h"
+#include "runtime/profiler.h"
 
 namespace onyxrt::runtime {
 
@@ -26,6 +27,11 @@ class Session {
   std::vector<Value> run(const std::vector<std::string>& input_names, const std::vector<Value>& inputs,
                          const std::vector<std::string>& output_names) const;
 
+  // Profiling (SessionOptions::enable_profiling): writes the profile and stops recording,
+  // returning the file's name; "" when the session does not profile or already wrote it.
+  std::string end_profiling() const;
+  uint64_t profiling_start_time_ns() const { return profiler_ ? profiler_->start_time_ns() : 0; }
+
  private:
   struct FeedTarget {
     int32_t slot;
@@ -37,6 +43,7 @@ class Session {
   SessionOptions options_;
   int threads_ = 1;
   std::unique_ptr<ThreadPool> pool_;  // threads_ - 1 workers that sleep between runs; null at 1 thread
+  std::unique_ptr<Profiler> profiler_;  // null unless SessionOptions::enable_profiling
   std::unique_ptr<BufferCache> buffers_;  // null when SessionOptions::enable_cpu_mem_arena is off
   size_t allocation_limit_ = 0;  // bytes, for any single buffer this session allocates
   std::string allocation_limit_source_;
