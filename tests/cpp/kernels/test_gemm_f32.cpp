@@ -1,4 +1,4 @@
-// Every f32 GEMM microkernel of kernels/gemm/gemm_f32.inc and its one-row companion, alone and
+// Every f32 GEMM microkernel of kernels/gemm/gemm_f32.inc and its m-row companion, alone and
 // inside the blocked driver
 // (plain, packed A, packed B, transposes, alpha/beta, strides, epilogues, 1 and 2 threads),
 // against a double-precision reference and against the generic variant, at odd sizes.
@@ -166,15 +166,51 @@ void check_microkernel(const GemmF32Ukernel& uk) {
           if (!(std::fabs(got - want) <= tol + 1e-30)) ++bad;
         }
       KCHECK(bad == 0, "%s microkernel k=%lld beta=%g: %d bad", uk.name, (long long)k, beta, bad);
-      // The one-row companion on each row of the same packed A panel (stride mr) must give the
-      // same bits as the full kernel: a row's result may not depend on its batch.
-      int row_bad = 0;
-      for (int i = 0; i < mr; ++i) {
-        std::vector<float> row(c.begin() + i * ldc, c.begin() + i * ldc + nr);
-        uk.row_fn(k, a.data() + i, mr, b.data(), row.data(), alpha, beta);
-        for (int j = 0; j < nr; ++j) row_bad += row[j] != out[i * ldc + j];
+      // The companion at every height, on the rows [i0, i0 + rows) of the same packed A panel
+      // (stride mr), must give the same bits as the full kernel and leave C's other elements
+      // alone: a row's result may not depend on its batch.
+      int rows_bad = 0;
+      for (int rows = 1; rows <= mr; ++rows) {
+        const int i0 = (mr - rows) / 2;
+        std::vector<float> part = c;
+        uk.rows_fn(k, rows, 1, a.data() + i0, mr, b.data(), part.data() + i0 * ldc, ldc, alpha, beta);
+        for (int i = 0; i < mr; ++i)
+          for (int j = 0; j < ldc; ++j) {
+            const bool inside = i >= i0 && i < i0 + rows && j < nr;
+            const float want = inside ? out[i * ldc + j] : c[i * ldc + j];
+            const float got = part[i * ldc + j];
+            rows_bad += !(got == want || (std::isnan(got) && std::isnan(want)));
+          }
       }
-      KCHECK(row_bad == 0, "%s k=%lld beta=%g: %d bad", uk.row_name, (long long)k, beta, row_bad);
+      // Several panels side by side (B panels k * nr apart, C columns adjacent): each panel's
+      // columns must match the full kernel run on that panel alone.
+      for (int panels : {2, 3, 5, 9}) {
+        for (int rows : {1, 2, 3, mr}) {
+          if (rows > mr) continue;
+          const int64_t wide_ldc = panels * nr + 1;
+          auto bw = ktest::random_floats(static_cast<size_t>(k * nr * panels), 14);
+          auto cw = ktest::random_floats(static_cast<size_t>(mr * wide_ldc), 15);
+          if (beta == 0.0f) std::fill(cw.begin(), cw.end(), std::numeric_limits<float>::quiet_NaN());
+          std::vector<float> got = cw;
+          uk.rows_fn(k, rows, panels, a.data(), mr, bw.data(), got.data(), wide_ldc, alpha, beta);
+          for (int q = 0; q < panels; ++q) {
+            std::vector<float> one(static_cast<size_t>(mr * ldc));
+            for (int i = 0; i < mr; ++i)
+              for (int j = 0; j < nr; ++j) one[i * ldc + j] = cw[i * wide_ldc + q * nr + j];
+            uk.fn(k, a.data(), bw.data() + q * k * nr, one.data(), ldc, alpha, beta);
+            for (int i = 0; i < rows; ++i)
+              for (int j = 0; j < nr; ++j) rows_bad += got[i * wide_ldc + q * nr + j] != one[i * ldc + j];
+          }
+          for (int i = 0; i < mr; ++i) {  // the last column and the rows past `rows`: untouched
+            for (int j = 0; j < wide_ldc; ++j) {
+              if (i < rows && j < panels * nr) continue;
+              const float w = cw[i * wide_ldc + j], g = got[i * wide_ldc + j];
+              rows_bad += !(g == w || (std::isnan(g) && std::isnan(w)));
+            }
+          }
+        }
+      }
+      KCHECK(rows_bad == 0, "%s k=%lld beta=%g: %d bad", uk.rows_name, (long long)k, beta, rows_bad);
     }
   }
 }

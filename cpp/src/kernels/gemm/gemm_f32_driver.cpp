@@ -3,9 +3,12 @@
 // the MR x NR tiles of C with the microkernel. The K loop accumulates into C (beta on the first
 // slice, 1 after), and the epilogue runs on each tile after the last slice while it is in L1.
 //
-// Threads: C is cut into a grid of thread regions (tile-aligned, chosen to minimise the packing
-// each thread repeats); each thread runs the sequential loops on its region with its own scratch.
+// Threads: C is cut into a grid of tile-aligned regions (chosen to minimise the busiest thread's
+// work and the packing each thread repeats; finer when an operand is pre-packed, claimed by the
+// threads as they go); each thread runs the sequential loops on its regions with its own scratch.
 #include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <exception>
 #include <mutex>
@@ -65,47 +68,67 @@ void apply_epilogue(const GemmEpilogue& ep, float* c, int64_t ldc, int rows, int
   }
 }
 
-// A row panel with at most MR / kRowKernelRatio live rows runs the one-row kernel per row: the
-// MR-row kernel would cost as much as a full panel, the row kernel about a third per row.
-constexpr int kRowKernelRatio = 3;
+// A tile with fewer than NR live columns: computed aside, the part inside C kept.
+void narrow_tile(const Problem& pr, int64_t kc, int rows, int cols, const float* a, const float* b, float* ct,
+                 float beta) {
+  const GemmF32Ukernel& uk = pr.cfg->ukernel;
+  const int mr = uk.mr, nr = uk.nr;
+  alignas(64) float tile[kGemmMaxMr * kGemmMaxNr];
+  if (rows == mr) {
+    uk.fn(kc, a, b, tile, nr, 1.0f, 0.0f);
+  } else {
+    uk.rows_fn(kc, rows, 1, a, mr, b, tile, nr, 1.0f, 0.0f);
+  }
+  for (int i = 0; i < rows; ++i) {
+    float* cr = ct + i * pr.ldc;
+    const float* tr = tile + i * nr;
+    if (beta == 0.0f) {
+      for (int j = 0; j < cols; ++j) cr[j] = pr.alpha * tr[j];
+    } else {
+      for (int j = 0; j < cols; ++j) cr[j] = pr.alpha * tr[j] + beta * cr[j];
+    }
+  }
+}
 
 // C[mc x nc] (+)= alpha * Ap * Bp over kc; (row0, col0) place the block in the whole C.
 void macro_kernel(const Problem& pr, int64_t mc, int64_t nc, int64_t kc, const float* ap, const float* bp, float* c,
                   float beta, bool last_slice, int64_t row0, int64_t col0) {
   const GemmF32Ukernel& uk = pr.cfg->ukernel;
   const int mr = uk.mr, nr = uk.nr;
-  alignas(64) float tile[kGemmMaxMr * kGemmMaxNr];
+  const GemmEpilogue* ep = last_slice ? pr.epilogue : nullptr;
+  if (mc < mr) {
+    // A single short row panel (a batch-1 product): one call over all the full column panels,
+    // so the kernel can run several of them side by side.
+    const int rows = static_cast<int>(mc);
+    const int64_t full = nc / nr * nr;
+    for (int64_t j0 = 0; j0 < full;) {  // in chunks, as the epilogue takes an int column count
+      const int panels = static_cast<int>(std::min<int64_t>((full - j0) / nr, 256));
+      uk.rows_fn(kc, rows, panels, ap, mr, bp + j0 * kc, c + j0, pr.ldc, pr.alpha, beta);
+      if (ep != nullptr) apply_epilogue(*ep, c + j0, pr.ldc, rows, panels * nr, row0, col0 + j0);
+      j0 += static_cast<int64_t>(panels) * nr;
+    }
+    if (full < nc) {
+      const int cols = static_cast<int>(nc - full);
+      narrow_tile(pr, kc, rows, cols, ap, bp + full * kc, c + full, beta);
+      if (ep != nullptr) apply_epilogue(*ep, c + full, pr.ldc, rows, cols, row0, col0 + full);
+    }
+    return;
+  }
   for (int64_t jr = 0; jr < nc; jr += nr) {
     const int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
     for (int64_t ir = 0; ir < mc; ir += mr) {
       const int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
       float* ct = c + ir * pr.ldc + jr;
-      if (rows == mr && cols == nr) {
-        uk.fn(kc, ap + ir * kc, bp + jr * kc, ct, pr.ldc, pr.alpha, beta);
-      } else if (rows * kRowKernelRatio <= mr) {  // few live rows: one row at a time
-        for (int i = 0; i < rows; ++i) {
-          float* cr = ct + i * pr.ldc;
-          if (cols == nr) {
-            uk.row_fn(kc, ap + ir * kc + i, mr, bp + jr * kc, cr, pr.alpha, beta);
-            continue;
-          }
-          uk.row_fn(kc, ap + ir * kc + i, mr, bp + jr * kc, tile, 1.0f, 0.0f);
-          for (int j = 0; j < cols; ++j) cr[j] = beta == 0.0f ? pr.alpha * tile[j] : pr.alpha * tile[j] + beta * cr[j];
-        }
-      } else {  // partial tile: compute the whole tile aside, keep the part inside C
-        uk.fn(kc, ap + ir * kc, bp + jr * kc, tile, nr, 1.0f, 0.0f);
-        for (int i = 0; i < rows; ++i) {
-          float* cr = ct + i * pr.ldc;
-          const float* tr = tile + i * nr;
-          if (beta == 0.0f) {
-            for (int j = 0; j < cols; ++j) cr[j] = pr.alpha * tr[j];
-          } else {
-            for (int j = 0; j < cols; ++j) cr[j] = pr.alpha * tr[j] + beta * cr[j];
-          }
-        }
+      const float* a = ap + ir * kc;
+      const float* b = bp + jr * kc;
+      if (cols < nr) {
+        narrow_tile(pr, kc, rows, cols, a, b, ct, beta);
+      } else if (rows == mr) {
+        uk.fn(kc, a, b, ct, pr.ldc, pr.alpha, beta);
+      } else {  // the last row panel, with fewer live rows: a kernel of that height
+        uk.rows_fn(kc, rows, 1, a, mr, b, ct, pr.ldc, pr.alpha, beta);
       }
-      if (last_slice && pr.epilogue != nullptr)
-        apply_epilogue(*pr.epilogue, ct, pr.ldc, rows, cols, row0 + ir, col0 + jr);
+      if (ep != nullptr) apply_epilogue(*ep, ct, pr.ldc, rows, cols, row0 + ir, col0 + jr);
     }
   }
 }
@@ -115,10 +138,11 @@ void run_region(const Problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n
   const GemmF32Config& cfg = *pr.cfg;
   const int mr = cfg.ukernel.mr, nr = cfg.ukernel.nr;
   const int64_t mpad = (pr.m + mr - 1) / mr * mr, npad = (pr.n + nr - 1) / nr * nr;
+  const int64_t depth = gemm_f32_slice_depth(cfg, pr.k);
   for (int64_t jc = n0; jc < n1; jc += cfg.nc) {
     const int64_t nc = std::min<int64_t>(cfg.nc, n1 - jc);
-    for (int64_t pc = 0; pc < pr.k; pc += cfg.kc) {
-      const int64_t kc = std::min<int64_t>(cfg.kc, pr.k - pc);
+    for (int64_t pc = 0; pc < pr.k; pc += depth) {
+      const int64_t kc = std::min<int64_t>(depth, pr.k - pc);
       const float* bp;
       if (pr.b.packed != nullptr) {
         bp = pr.b.packed + pc * npad + jc * kc;
@@ -157,12 +181,17 @@ void scale_only(const Problem& pr) {
   }
 }
 
+// Regions per thread along the split dimension when an operand is pre-packed (see gemm_f32_run).
+constexpr int kRegionsPerThread = 4;
+
 // A threads_m x threads_n grid of regions; fewer threads when the work or the tiles run out.
 struct Grid {
   int tm = 1, tn = 1;
 };
 
-Grid choose_grid(int64_t m, int64_t n, int64_t k, int mr, int nr, int threads) {
+Grid choose_grid(const Problem& pr, int threads) {
+  const int64_t m = pr.m, n = pr.n, k = pr.k;
+  const int mr = pr.cfg->ukernel.mr, nr = pr.cfg->ukernel.nr;
   // Below ~2^18 multiply-adds per thread the fork/join and repeated packing cost more than the
   // extra thread brings.
   constexpr double kMinWorkPerThread = 262144.0;
@@ -176,8 +205,16 @@ Grid choose_grid(int64_t m, int64_t n, int64_t k, int mr, int nr, int threads) {
       if (t % tm != 0) continue;
       int tn = t / tm;
       if (tm > tiles_m || tn > tiles_n) continue;
-      // Each thread packs its rows of A and its columns of B: minimise that perimeter.
-      double cost = static_cast<double>(m) / tm + static_cast<double>(n) / tn;
+      // The busiest thread's time per k step: its tile-rounded share of C (the slowest thread
+      // sets the pace), plus its packing: its rows of A once per NC block of its columns, its
+      // columns of B once, each packed element ~kPackCost multiply-adds. A pre-packed operand
+      // costs nothing, so with B packed at session creation the threads split M.
+      constexpr double kPackCost = 16.0;
+      const double rows = static_cast<double>(std::min(m, (tiles_m + tm - 1) / tm * mr));
+      const double cols = static_cast<double>(std::min(n, (tiles_n + tn - 1) / tn * nr));
+      const double n_blocks = std::ceil(cols / pr.cfg->nc);
+      const double cost = rows * cols + kPackCost * ((pr.a.packed != nullptr ? 0.0 : rows * n_blocks) +
+                                                     (pr.b.packed != nullptr ? 0.0 : cols));
       if (best_cost < 0 || cost < best_cost) best_cost = cost, best = Grid{tm, tn};
     }
     if (best_cost >= 0) return best;
@@ -198,19 +235,30 @@ void gemm_f32_run(const GemmF32Config& cfg, int64_t m, int64_t n, int64_t k, flo
     return;
   }
   const int mr = cfg.ukernel.mr, nr = cfg.ukernel.nr;
-  const Grid g = choose_grid(m, n, k, mr, nr, threads);
+  const Grid g = choose_grid(pr, threads);
   if (g.tm * g.tn == 1) {
     run_region(pr, 0, m, 0, n);
     return;
   }
+  // With an operand pre-packed, C is cut finer than one region per thread (regions then repeat
+  // no packing work) and the threads claim regions as they finish: a thread that loses its
+  // core for a while (a machine shared with other work) no longer holds the whole call back.
   const int64_t tiles_m = (m + mr - 1) / mr, tiles_n = (n + nr - 1) / nr;
+  const int workers = g.tm * g.tn;
+  int64_t regions_m = g.tm, regions_n = g.tn;
+  if (b.packed != nullptr && g.tm > 1) {
+    regions_m = std::min<int64_t>(tiles_m, int64_t{g.tm} * kRegionsPerThread);
+  } else if ((a.packed != nullptr || b.packed != nullptr) && g.tn > 1) {
+    regions_n = std::min<int64_t>(tiles_n, int64_t{g.tn} * kRegionsPerThread);
+  }
+  std::atomic<int64_t> next{0};
   std::exception_ptr error;
   std::mutex error_mutex;
-  parallel_for(g.tm * g.tn, 1, g.tm * g.tn, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      const int64_t rm = r / g.tn, rn = r % g.tn;
-      const int64_t m0 = tiles_m * rm / g.tm * mr, m1 = std::min(m, tiles_m * (rm + 1) / g.tm * mr);
-      const int64_t n0 = tiles_n * rn / g.tn * nr, n1 = std::min(n, tiles_n * (rn + 1) / g.tn * nr);
+  parallel_for(workers, 1, workers, [&](int64_t, int64_t) {
+    for (int64_t r = next.fetch_add(1); r < regions_m * regions_n; r = next.fetch_add(1)) {
+      const int64_t rm = r / regions_n, rn = r % regions_n;
+      const int64_t m0 = tiles_m * rm / regions_m * mr, m1 = std::min(m, tiles_m * (rm + 1) / regions_m * mr);
+      const int64_t n0 = tiles_n * rn / regions_n * nr, n1 = std::min(n, tiles_n * (rn + 1) / regions_n * nr);
       try {
         run_region(pr, m0, m1, n0, n1);
       } catch (...) {  // an exception must not cross the parallel region

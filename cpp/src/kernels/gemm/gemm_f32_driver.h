@@ -31,6 +31,14 @@ struct PackedAccess {
   static bool fits(const PackedMatrixA& p, const GemmF32Config& c) { return p.mr_ == c.ukernel.mr && p.kc_ == c.kc; }
 };
 
+// The depth of the K slices of a K-long product: K cut into ceil(K / KC) near-equal slices, so a
+// K just above KC does not leave a thin last slice that pays a whole pass over C for a few steps.
+// Whole-matrix packing and the driver both step through K by it.
+inline int64_t gemm_f32_slice_depth(const GemmF32Config& cfg, int64_t k) {
+  const int64_t slices = k > cfg.kc ? (k + cfg.kc - 1) / cfg.kc : 1;
+  return (k + slices - 1) / slices;
+}
+
 // Packing of one cache block into microkernel panels (gemm/pack_f32.cpp).
 // op(A) rows [row0, row0 + mc) x columns [p0, p0 + kc) -> ceil(mc / mr) panels of kc x mr.
 void pack_a_block_f32(bool trans, const float* a, int64_t lda, int64_t row0, int64_t mc, int64_t p0, int64_t kc,

@@ -13,32 +13,35 @@ namespace onyxrt::kernels {
 // k >= 1. Partial tiles are the driver's business (it runs the kernel into a scratch tile).
 using GemmF32UkernelFn = void (*)(int64_t k, const float* a, const float* b, float* c, int64_t ldc, float alpha,
                                   float beta);
-// Its one-row companion, for row panels with only a few live rows (a batch-1 fully connected
-// layer would otherwise pay for MR rows): C[1 x NR] = alpha * a . B_panel + beta * C, where a
-// holds the row's k values at stride a_stride (one row of a packed MR panel: a_stride = MR).
-// It must sum in the main kernel's order, so results are the same bits whichever kernel ran.
-using GemmF32RowFn = void (*)(int64_t k, const float* a, int64_t a_stride, const float* b, float* c, float alpha,
-                              float beta);
+// Its companion for row panels with fewer live rows (the last panel of an M that is not a
+// multiple of MR, a batch-1 fully connected layer): C[rows x panels * NR] = alpha * A_rows *
+// B_panels + beta * C for 1 <= rows <= MR and panels >= 1 consecutive B panels (k * NR floats
+// apart), row i's k values at a + p * a_stride + i (rows of a packed MR panel: a_stride = MR), C
+// rows ldc apart. It must sum in the main kernel's order, so results are the same bits whichever
+// kernel ran (a row's result does not depend on its batch).
+using GemmF32RowsFn = void (*)(int64_t k, int rows, int panels, const float* a, int64_t a_stride, const float* b,
+                               float* c, int64_t ldc, float alpha, float beta);
 
 struct GemmF32Ukernel {
   const char* name;
   IsaTier tier;
   int mr, nr;
   GemmF32UkernelFn fn;
-  const char* row_name;
-  GemmF32RowFn row_fn;
+  const char* rows_name;
+  GemmF32RowsFn rows_fn;
 };
 
-#define GEMM_F32_UKERNEL(name, tier, mr, nr, row_name)                                                  \
+#define GEMM_F32_UKERNEL(name, tier, mr, nr, rows_name)                                                 \
   void name(int64_t k, const float* a, const float* b, float* c, int64_t ldc, float alpha, float beta); \
-  void row_name(int64_t k, const float* a, int64_t a_stride, const float* b, float* c, float alpha, float beta);
+  void rows_name(int64_t k, int rows, int panels, const float* a, int64_t a_stride, const float* b, float* c, \
+                 int64_t ldc, float alpha, float beta);
 #include "kernels/gemm/gemm_f32.inc"
 #undef GEMM_F32_UKERNEL
 
 // Every variant compiled into this binary, in gemm_f32.inc order (for tests and benchmarks; a
 // variant may only be called when cpu_supports(tier)).
 inline constexpr GemmF32Ukernel kGemmF32Ukernels[] = {
-#define GEMM_F32_UKERNEL(name, tier, mr, nr, row_name) {#name, IsaTier::tier, mr, nr, name, #row_name, row_name},
+#define GEMM_F32_UKERNEL(name, tier, mr, nr, rows_name) {#name, IsaTier::tier, mr, nr, name, #rows_name, rows_name},
 #include "kernels/gemm/gemm_f32.inc"
 #undef GEMM_F32_UKERNEL
 };

@@ -1,7 +1,7 @@
 // Packing op(A) and op(B) into the panel layout the microkernels stream through, for one cache
 // block (the driver) or a whole constant matrix (pack_a_f32 / pack_b_f32).
 //
-// Whole-matrix layout, B: K blocks of KC rows one after another; block at row p0 starts at
+// Whole-matrix layout, B: K blocks of gemm_f32_slice_depth rows one after another; block at row p0 starts at
 // p0 * Npad (Npad = N rounded up to NR) and holds ceil(N / NR) panels of kc x NR, panel for
 // column c0 at c0 * kc. A is the mirror image with MR-row panels. The driver finds the panels for
 // (p0, c0) by that formula, so a packed matrix is only valid for the MR/NR/KC it was packed for.
@@ -14,11 +14,45 @@
 
 namespace onyxrt::kernels {
 
+namespace {
+
+// A full panel of MR rows of a row-major A: a transpose, done in MR x 8 blocks so that each row
+// is read 8 contiguous values at a time and the compiler sees fixed trip counts.
+template <int MR>
+void pack_a_rows_f32(const float* a, int64_t lda, int64_t kc, float* panel) {
+  constexpr int kStep = 8;
+  int64_t p = 0;
+  for (; p + kStep <= kc; p += kStep) {
+    float block[MR][kStep];
+    for (int i = 0; i < MR; ++i)
+      for (int q = 0; q < kStep; ++q) block[i][q] = a[i * lda + p + q];
+    float* d = panel + p * MR;
+    for (int q = 0; q < kStep; ++q)
+      for (int i = 0; i < MR; ++i) d[q * MR + i] = block[i][q];
+  }
+  for (; p < kc; ++p)
+    for (int i = 0; i < MR; ++i) panel[p * MR + i] = a[i * lda + p];
+}
+
+// The panel heights of gemm_f32.inc get the fixed-size transpose; false for others.
+bool pack_a_full_panel_f32(int mr, const float* a, int64_t lda, int64_t kc, float* panel) {
+  switch (mr) {
+    case 4: pack_a_rows_f32<4>(a, lda, kc, panel); return true;
+    case 6: pack_a_rows_f32<6>(a, lda, kc, panel); return true;
+    case 8: pack_a_rows_f32<8>(a, lda, kc, panel); return true;
+    case 12: pack_a_rows_f32<12>(a, lda, kc, panel); return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
 void pack_a_block_f32(bool trans, const float* a, int64_t lda, int64_t row0, int64_t mc, int64_t p0, int64_t kc,
                       int mr, float* dst) {
   for (int64_t r = 0; r < mc; r += mr) {
     const int rows = static_cast<int>(std::min<int64_t>(mr, mc - r));
     float* panel = dst + r * kc;
+    if (!trans && rows == mr && pack_a_full_panel_f32(mr, a + (row0 + r) * lda + p0, lda, kc, panel)) continue;
     if (!trans) {  // A(i, p) = a[i * lda + p]: gather one column of the mr rows per step
       const float* src[kGemmMaxMr];
       for (int i = 0; i < rows; ++i) src[i] = a + (row0 + r + i) * lda + p0;
@@ -82,8 +116,9 @@ PackedMatrixB pack_b_f32_with(const GemmF32Config& cfg, bool trans_b, int64_t k,
   auto storage = allocate_buffer(packed_bytes(k, n, nr));
   float* dst = static_cast<float*>(storage.get());
   const int64_t npad = (n + nr - 1) / nr * nr;
-  for (int64_t p0 = 0; p0 < k; p0 += cfg.kc) {
-    pack_b_block_f32(trans_b, b, ldb, p0, std::min<int64_t>(cfg.kc, k - p0), 0, n, nr, dst + p0 * npad);
+  const int64_t depth = gemm_f32_slice_depth(cfg, k);
+  for (int64_t p0 = 0; p0 < k; p0 += depth) {
+    pack_b_block_f32(trans_b, b, ldb, p0, std::min<int64_t>(depth, k - p0), 0, n, nr, dst + p0 * npad);
   }
   return PackedAccess::make_b(k, n, nr, cfg.kc, std::move(storage));
 }
@@ -94,8 +129,9 @@ PackedMatrixA pack_a_f32_with(const GemmF32Config& cfg, bool trans_a, int64_t m,
   auto storage = allocate_buffer(packed_bytes(k, m, mr));
   float* dst = static_cast<float*>(storage.get());
   const int64_t mpad = (m + mr - 1) / mr * mr;
-  for (int64_t p0 = 0; p0 < k; p0 += cfg.kc) {
-    pack_a_block_f32(trans_a, a, lda, 0, m, p0, std::min<int64_t>(cfg.kc, k - p0), mr, dst + p0 * mpad);
+  const int64_t depth = gemm_f32_slice_depth(cfg, k);
+  for (int64_t p0 = 0; p0 < k; p0 += depth) {
+    pack_a_block_f32(trans_a, a, lda, 0, m, p0, std::min<int64_t>(depth, k - p0), mr, dst + p0 * mpad);
   }
   return PackedAccess::make_a(m, k, mr, cfg.kc, std::move(storage));
 }

@@ -28,15 +28,21 @@ void gemm_f32_4x16__generic(int64_t k, const float* a, const float* b, float* c,
   }
 }
 
-void gemm_f32_1x16__generic(int64_t k, const float* a, int64_t a_stride, const float* b, float* c, float alpha,
-                            float beta) {
+void gemm_f32_mx16__generic(int64_t k, int rows, int panels, const float* a, int64_t a_stride, const float* b,
+                            float* c, int64_t ldc, float alpha, float beta) {
   constexpr int NR = 16;
-  float acc[NR] = {};
-  for (int64_t p = 0; p < k; ++p) {
-    const float ap = a[p * a_stride];
-    for (int j = 0; j < NR; ++j) acc[j] += ap * b[p * NR + j];
+  for (int q = 0; q < panels; ++q) {
+    const float* bq = b + q * k * NR;
+    for (int i = 0; i < rows; ++i) {  // row by row, each in the main kernel's order
+      float acc[NR] = {};
+      for (int64_t p = 0; p < k; ++p) {
+        const float ap = a[p * a_stride + i];
+        for (int j = 0; j < NR; ++j) acc[j] += ap * bq[p * NR + j];
+      }
+      float* row = c + i * ldc + q * NR;
+      for (int j = 0; j < NR; ++j) row[j] = beta == 0.0f ? alpha * acc[j] : alpha * acc[j] + beta * row[j];
+    }
   }
-  for (int j = 0; j < NR; ++j) c[j] = beta == 0.0f ? alpha * acc[j] : alpha * acc[j] + beta * c[j];
 }
 
 }  // namespace onyxrt::kernels

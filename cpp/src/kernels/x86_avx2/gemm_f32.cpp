@@ -10,9 +10,9 @@ void gemm_f32_6x16__avx2(int64_t k, const float* a, const float* b, float* c, in
   gemm_f32_ukernel_simd<simd::F32Avx2, 6, 2>(k, a, b, c, ldc, alpha, beta);
 }
 
-void gemm_f32_1x16__avx2(int64_t k, const float* a, int64_t a_stride, const float* b, float* c, float alpha,
-                         float beta) {
-  gemm_f32_row_ukernel_simd<simd::F32Avx2, 2>(k, a, a_stride, b, c, alpha, beta);
+void gemm_f32_mx16__avx2(int64_t k, int rows, int panels, const float* a, int64_t a_stride, const float* b,
+                         float* c, int64_t ldc, float alpha, float beta) {
+  gemm_f32_rows_ukernel_simd<simd::F32Avx2, 6, 2>(k, rows, panels, a, a_stride, b, c, ldc, alpha, beta);
 }
 
 }  // namespace onyxrt::kernels

@@ -11,9 +11,9 @@ void gemm_f32_12x32__avx512(int64_t k, const float* a, const float* b, float* c,
   gemm_f32_ukernel_simd<simd::F32Avx512, 12, 2>(k, a, b, c, ldc, alpha, beta);
 }
 
-void gemm_f32_1x32__avx512(int64_t k, const float* a, int64_t a_stride, const float* b, float* c, float alpha,
-                           float beta) {
-  gemm_f32_row_ukernel_simd<simd::F32Avx512, 2>(k, a, a_stride, b, c, alpha, beta);
+void gemm_f32_mx32__avx512(int64_t k, int rows, int panels, const float* a, int64_t a_stride, const float* b,
+                           float* c, int64_t ldc, float alpha, float beta) {
+  gemm_f32_rows_ukernel_simd<simd::F32Avx512, 12, 2>(k, rows, panels, a, a_stride, b, c, ldc, alpha, beta);
 }
 
 }  // namespace onyxrt::kernels
