@@ -2,6 +2,9 @@
 
 The two runtimes are timed interleaved in one process (A, B, B, A, ...) so that machine noise hits
 both alike; the figure that matters is the ratio onyxrt / onnxruntime (< 1: onyxrt faster). Each
+timed run starts after a pause (--settle-ms, 50 ms): onnxruntime's intra-op workers spin for about
+40 ms of CPU after each of its runs by default, and without the pause that spinning takes a core
+from whichever runtime runs next (at 2 threads on 2 cores it halves onyxrt's second thread). Each
 model is measured in a subprocess of its own, so a crash or a leak in one model does not take the
 rest with it. Per model, thread count and batch it reports: median latency of each runtime, the
 ratio, session creation time (median of --creations), the relative difference between the two
@@ -133,7 +136,8 @@ def relative_difference(ours, theirs) -> float:
 
 
 # -------------------------------------------------------------------- worker: one model, in-process
-def measure_model(name: str, path: Path, threads_list, batches, repeat: int, warmup: int, creations: int):
+def measure_model(name: str, path: Path, threads_list, batches, repeat: int, warmup: int, creations: int,
+                  settle_ms: float):
     """Rows (dicts) for every thread count and batch of one model; both runtimes live in this process."""
     bounds = bench_models.INPUT_BOUNDS.get(name, {})
     for threads in threads_list:
@@ -157,11 +161,11 @@ def measure_model(name: str, path: Path, threads_list, batches, repeat: int, war
                 "ms": {},
                 "diff": None,
             }
-            yield measure_runs(row, sessions, inputs, batch, bounds, repeat, warmup)
+            yield measure_runs(row, sessions, inputs, batch, bounds, repeat, warmup, settle_ms / 1e3)
         sessions.clear()
 
 
-def measure_runs(row, sessions, inputs, batch, bounds, repeat, warmup):
+def measure_runs(row, sessions, inputs, batch, bounds, repeat, warmup, settle_s):
     live = {rt: s for rt, s in sessions.items() if s is not None}
     if not live:
         return row
@@ -191,6 +195,7 @@ def measure_runs(row, sessions, inputs, batch, bounds, repeat, warmup):
         for runtime in order:
             if runtime not in live:
                 continue
+            time.sleep(settle_s)
             start = time.perf_counter()
             if run(runtime) is not None:
                 times[runtime].append((time.perf_counter() - start) * 1e3)
@@ -341,6 +346,8 @@ def main(argv=None) -> int:
         "--repeat", type=int, default=20, help="timed runs per runtime (the median is reported)"
     )
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--settle-ms", type=float, default=50.0,
+                        help="pause before each timed run, so the other runtime's spinning workers are idle")
     parser.add_argument("--creations", type=int, default=3, help="session creations timed (median)")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-RSS subprocesses")
     parser.add_argument(
@@ -365,7 +372,7 @@ def main(argv=None) -> int:
         return 0
     if args.worker:
         for row in measure_model(
-            args.name, args.path, args.threads, args.batch, args.repeat, args.warmup, args.creations
+            args.name, args.path, args.threads, args.batch, args.repeat, args.warmup, args.creations, args.settle_ms
         ):
             print(json.dumps(row), flush=True)
         return 0
@@ -378,7 +385,7 @@ def main(argv=None) -> int:
         except KeyError as error:
             raise SystemExit(error.args[0]) from None
     print(
-        f"threads={args.threads} batch={args.batch} repeat={args.repeat} warmup={args.warmup} "
+        f"threads={args.threads} batch={args.batch} repeat={args.repeat} warmup={args.warmup} settle={args.settle_ms} ms "
         f"creations={args.creations}; ms = median latency, create = median session creation (ms), "
         f"peak = RSS high-water mark of a fresh process, diff = max |onyxrt - ort| / max |ort|"
     )
@@ -403,6 +410,8 @@ def main(argv=None) -> int:
             str(args.warmup),
             "--creations",
             str(args.creations),
+            "--settle-ms",
+            str(args.settle_ms),
         ]
         lines, error = run_child(child_args, args.timeout)
         if error:
