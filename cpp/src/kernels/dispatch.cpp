@@ -5,6 +5,7 @@
 #include "kernels/conv.h"
 #include "kernels/pool.h"
 #include "kernels/softmax.h"
+#include "kernels/vmath.h"
 
 namespace onyxrt::kernels {
 
@@ -65,6 +66,10 @@ KernelTable build_table() {
   for (const PoolF32Variant& v : kPoolF32Variants) {
     if (tier_enabled(v.tier)) t.pool_f32 = v;
   }
+  for (int f = 0; f < kVmathF32Count; ++f) t.vmath_f32[f] = kVmathF32Variants[f];
+  for (const VmathF32Variant& v : kVmathF32Variants) {
+    if (tier_enabled(v.tier)) t.vmath_f32[static_cast<int>(v.function)] = v;
+  }
   return t;
 }
 
@@ -75,6 +80,14 @@ void softmax_f32(const float* x, float* y, int64_t n, bool log) {
 }
 
 const char* softmax_f32_kernel_name() { return kernel_table().softmax_f32.name; }
+
+void vmath_f32(VmathF32 function, const float* x, float* y, int64_t n) {
+  if (n > 0) kernel_table().vmath_f32[static_cast<int>(function)].fn(x, y, n);
+}
+
+const char* vmath_f32_kernel_name(VmathF32 function) {
+  return kernel_table().vmath_f32[static_cast<int>(function)].name;
+}
 
 void depthwise_conv_f32(const ConvGeometry& g, int64_t multiplier, const float* x, const float* w, const float* bias,
                         float* y, int64_t c0, int64_t c1) {

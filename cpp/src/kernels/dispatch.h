@@ -5,6 +5,7 @@
 #include "kernels/gemm/microkernel.h"
 #include "kernels/pool/variants.h"
 #include "kernels/softmax/variants.h"
+#include "kernels/vmath/variants.h"
 
 namespace onyxrt::kernels {
 
@@ -23,6 +24,7 @@ struct KernelTable {
   SoftmaxF32Variant softmax_f32;
   DepthwiseF32Variant depthwise_f32;
   PoolF32Variant pool_f32;
+  VmathF32Variant vmath_f32[kVmathF32Count];  // indexed by VmathF32
 };
 const KernelTable& kernel_table();
 

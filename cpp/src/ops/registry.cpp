@@ -83,6 +83,7 @@ void register_dft(Registry& r);
 void register_stft(Registry& r);
 void register_windows(Registry& r);
 void register_mel_weight_matrix(Registry& r);
+void register_gelu_contrib(Registry& r);
 void register_training_optimizers(Registry& r);
 
 const Registry& builtin_registry() {
@@ -166,6 +167,7 @@ const Registry& builtin_registry() {
     register_stft(r);
     register_windows(r);
     register_mel_weight_matrix(r);
+    register_gelu_contrib(r);
     register_training_optimizers(r);
     return r;
   }();

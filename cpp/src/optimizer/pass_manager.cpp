@@ -24,6 +24,9 @@ constexpr Rule kRules[] = {
     // After the folds, so that the Conv it absorbs already carries them.
     {"fuse_conv_activation", GraphOptimizationLevel::Extended, fuse_conv_activation},
     {"fuse_matmul_add", GraphOptimizationLevel::Extended, fuse_matmul_add},
+    // After fuse_matmul_add: a 2-D MatMul + bias becomes a Gemm with the bias in its epilogue;
+    // other ranks leave the Add to join BiasGelu / FastGelu here.
+    {"fuse_gelu", GraphOptimizationLevel::Extended, fuse_gelu},
     // Again after the fusions, to drop the weights they replaced.
     {"eliminate_dead_nodes", GraphOptimizationLevel::Extended, eliminate_dead_nodes},
 };

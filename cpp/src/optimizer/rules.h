@@ -17,5 +17,6 @@ int fold_batchnorm_into_conv(ir::Model& model);
 int fold_channel_affine_into_conv(ir::Model& model);
 int fuse_conv_activation(ir::Model& model);
 int fuse_matmul_add(ir::Model& model);
+int fuse_gelu(ir::Model& model);
 
 }  // namespace onyxrt::optimizer

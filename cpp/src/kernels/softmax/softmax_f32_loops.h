@@ -6,37 +6,11 @@
 #include <math.h>  // logf: an extern libm call, never an inline copy built with this unit's flags
 
 #include <cstdint>
-#include <cstring>
-#include <limits>
+
+#include "kernels/vmath/vmath_f32_core.h"  // exp_nonpositive
 
 namespace onyxrt::kernels {
 namespace {
-
-// exp(x) for x <= 0 (the row maximum is subtracted first), relative error ~2 ulp: x = n ln2 + r
-// with |r| <= ln2 / 2, exp(r) by a degree-6 polynomial, 2^n built in the exponent bits. Below
-// -87.3 it returns ~1e-38 instead of a denormal, which no softmax sum notices.
-inline float exp_nonpositive(float x) {
-  // NaN (a fully masked row: -inf - -inf) must stay NaN, and must not reach the int conversion.
-  const bool is_nan = x != x;
-  x = is_nan ? 0.0f : x;
-  x = x < -87.3f ? -87.3f : x;
-  const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to the nearest integer
-  const float t = x * 1.44269504088896341f + shifter;
-  const float n = t - shifter;
-  float r = x - n * 0.693359375f;
-  r = r + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof(scale));
-  return is_nan ? std::numeric_limits<float>::quiet_NaN() : p * scale;
-}
 
 constexpr int kLanes = 16;  // independent partial results, so the reductions vectorize
 

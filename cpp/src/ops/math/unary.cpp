@@ -1,5 +1,8 @@
+#include <algorithm>
 #include <iterator>
+#include <optional>
 #include <type_traits>
+#include <utility>
 
 #include "ops/elementwise_apply.h"
 #include "ops/math/elementwise_parts.h"
@@ -9,6 +12,31 @@
 
 namespace onyxrt::ops {
 namespace {
+
+template <class Op, class = void>
+struct HasVmath : std::false_type {};
+template <class Op>
+struct HasVmath<Op, std::void_t<decltype(std::declval<const Op&>().vmath_f32())>> : std::true_type {};
+
+// y = f(x) by a kernels/vmath.h array function, in parallel chunks; 16-bit floats are widened
+// and narrowed around it a block at a time (float32 results round to them as std:: ones do).
+template <class T>
+void vmath_apply(kernels::VmathF32 f, const T* x, T* y, int64_t n, int threads) {
+  parallel_for(n, kElementwiseGrain, threads, [&](int64_t begin, int64_t end) {
+    if constexpr (std::is_same_v<T, float>) {
+      kernels::vmath_f32(f, x + begin, y + begin, end - begin);
+    } else {
+      constexpr int64_t kBlock = 512;
+      float buffer[kBlock];
+      for (int64_t i = begin; i < end; i += kBlock) {
+        const int64_t m = std::min(kBlock, end - i);
+        for (int64_t j = 0; j < m; ++j) buffer[j] = to_compute(x[i + j]);
+        kernels::vmath_f32(f, buffer, buffer, m);
+        for (int64_t j = 0; j < m; ++j) y[i + j] = from_compute<T>(buffer[j]);
+      }
+    }
+  });
+}
 
 // y = Op(x) elementwise; the output has x's shape and type (bool for IsNaN / IsInf).
 template <class Op>
@@ -25,6 +53,13 @@ class UnaryKernel final : public OpKernel {
       using T = typename decltype(tag)::type;
       using R = std::conditional_t<Op::kBoolOutput, bool, T>;
       Tensor& y = ctx.output(0, data_type_v<R>, x.shape());
+      if constexpr (HasVmath<Op>::value && (std::is_same_v<T, float> || std::is_same_v<T, fp16_t> ||
+                                            std::is_same_v<T, bf16_t>)) {
+        if (const std::optional<kernels::VmathF32> f = op_.vmath_f32()) {
+          vmath_apply(*f, x.data<T>(), y.data<T>(), x.size(), ctx.threads());
+          return;
+        }
+      }
       unary_apply(x.data<T>(), y.data<R>(), x.size(), op_, ctx.threads());
     });
     if (!supported) ctx.fail(ErrorCode::NotImplemented, "element type ", data_type_name(x.dtype()), " is not supported");

@@ -2,9 +2,11 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <type_traits>
 
+#include "kernels/vmath.h"
 #include "ops/elementwise_types.h"
 #include "ops/kernel.h"
 
@@ -12,6 +14,9 @@
 // instantiated for (the registration rows narrow them per opset); operator() takes the compute
 // type (float for the 16-bit floats). Functors with attributes read them in a constructor taking
 // the KernelInfo, so a bad attribute fails at session creation. None may throw in operator().
+// Functors whose float32 (and 16-bit float) path is a kernels/vmath.h array function name it in
+// vmath_f32() (nullopt: not for these attributes); operator() serves the rest (double, integers)
+// and stays the readable definition.
 namespace onyxrt::ops::unary {
 
 template <class T>
@@ -31,15 +36,23 @@ struct FloatOp {
       return expr;                      \
     }                                   \
   };
-ONYXRT_FLOAT_UNARY(Exp, std::exp(x))
-ONYXRT_FLOAT_UNARY(Log, std::log(x))
+#define ONYXRT_VMATH_UNARY(Name, expr, function)                                               \
+  struct Name : FloatOp {                                                                      \
+    template <class T>                                                                         \
+    T operator()(T x) const {                                                                  \
+      return expr;                                                                             \
+    }                                                                                          \
+    std::optional<kernels::VmathF32> vmath_f32() const { return kernels::VmathF32::function; } \
+  };
+ONYXRT_VMATH_UNARY(Exp, std::exp(x), Exp)
+ONYXRT_VMATH_UNARY(Log, std::log(x), Log)
 ONYXRT_FLOAT_UNARY(Sqrt, std::sqrt(x))
 ONYXRT_FLOAT_UNARY(Reciprocal, T(1) / x)
 ONYXRT_FLOAT_UNARY(Floor, std::floor(x))
 ONYXRT_FLOAT_UNARY(Ceil, std::ceil(x))
 ONYXRT_FLOAT_UNARY(Round, std::nearbyint(x))  // default rounding mode: half to even, as the spec says
-ONYXRT_FLOAT_UNARY(Sigmoid, T(1) / (T(1) + std::exp(-x)))  // exp overflow to inf gives 0, as it should
-ONYXRT_FLOAT_UNARY(Tanh, std::tanh(x))
+ONYXRT_VMATH_UNARY(Sigmoid, T(1) / (T(1) + std::exp(-x)), Sigmoid)  // exp overflow to inf gives 0, as it should
+ONYXRT_VMATH_UNARY(Tanh, std::tanh(x), Tanh)
 ONYXRT_FLOAT_UNARY(Sin, std::sin(x))
 ONYXRT_FLOAT_UNARY(Cos, std::cos(x))
 ONYXRT_FLOAT_UNARY(Tan, std::tan(x))
@@ -56,6 +69,7 @@ ONYXRT_FLOAT_UNARY(Softsign, x / (T(1) + std::fabs(x)))
 ONYXRT_FLOAT_UNARY(HardSwish, x * std::fmax(T(0), std::fmin(T(1), x / T(6) + T(0.5))))
 ONYXRT_FLOAT_UNARY(Mish, x * std::tanh(softplus(x)))
 #undef ONYXRT_FLOAT_UNARY
+#undef ONYXRT_VMATH_UNARY
 
 // Erf-9 also takes integers (the result truncates back to the integer type).
 struct Erf {
@@ -69,6 +83,7 @@ struct Erf {
       return static_cast<T>(std::erf(static_cast<double>(x)));
     }
   }
+  std::optional<kernels::VmathF32> vmath_f32() const { return kernels::VmathF32::Erf; }
 };
 
 struct Abs {
@@ -233,6 +248,9 @@ struct Gelu : FloatOp {
     }
     return T(0.5) * x * (T(1) + std::erf(x * T(0.7071067811865476)));
   }
+  std::optional<kernels::VmathF32> vmath_f32() const {
+    return use_tanh ? kernels::VmathF32::GeluTanh : kernels::VmathF32::GeluErf;
+  }
   bool use_tanh = false;
 };
 
@@ -241,6 +259,9 @@ struct Swish : FloatOp {
   template <class T>
   T operator()(T x) const {
     return x / (T(1) + std::exp(-T(alpha) * x));
+  }
+  std::optional<kernels::VmathF32> vmath_f32() const {
+    return alpha == 1.0f ? std::optional<kernels::VmathF32>(kernels::VmathF32::Silu) : std::nullopt;
   }
   float alpha;
 };
