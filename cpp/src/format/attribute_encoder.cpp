@@ -1,29 +1,11 @@
 // ir::Attribute -> AttributeProto.
 #include "format/encoders.h"
+#include "format/proto_fields.h"
 
 namespace onyxrt::format {
 namespace {
 
-enum AttributeProtoField : uint32_t {
-  kName = 1,
-  kF = 2,
-  kI = 3,
-  kS = 4,
-  kT = 5,
-  kG = 6,
-  kFloats = 7,
-  kInts = 8,
-  kStrings = 9,
-  kTensors = 10,
-  kGraphs = 11,
-  kDocString = 13,
-  kTp = 14,
-  kTypeProtos = 15,
-  kType = 20,
-  kRefAttrName = 21,
-  kSparseTensor = 22,
-  kSparseTensors = 23,
-};
+using namespace proto_fields::attribute;
 
 }  // namespace
 

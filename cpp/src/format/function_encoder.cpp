@@ -1,23 +1,11 @@
 // ir::Function -> FunctionProto, and the small messages models and functions share.
 #include "format/encoders.h"
+#include "format/proto_fields.h"
 
 namespace onyxrt::format {
 namespace {
 
-enum FunctionProtoField : uint32_t {
-  kName = 1,
-  kInput = 4,
-  kOutput = 5,
-  kAttribute = 6,
-  kNode = 7,
-  kDocString = 8,
-  kOpsetImport = 9,
-  kDomain = 10,
-  kAttributeProto = 11,
-  kOverload = 13,
-};
-enum OperatorSetIdField : uint32_t { kOpsetDomain = 1, kOpsetVersion = 2 };
-enum StringStringEntryField : uint32_t { kKey = 1, kValue = 2 };
+using namespace proto_fields::function;
 
 }  // namespace
 

@@ -1,29 +1,11 @@
 // GraphProto and NodeProto -> ir::Graph / ir::Node.
 #include "format/decoders.h"
+#include "format/proto_fields.h"
 
 namespace onyxrt::format {
 namespace {
 
-enum GraphProtoField : uint32_t {
-  kNode = 1,
-  kGraphName = 2,
-  kInitializer = 5,
-  kGraphDoc = 10,
-  kInput = 11,
-  kOutput = 12,
-  kValueInfo = 13,
-  kSparseInitializer = 15,
-};
-
-enum NodeProtoField : uint32_t {
-  kNodeInput = 1,
-  kNodeOutput = 2,
-  kNodeName = 3,
-  kOpType = 4,
-  kAttribute = 5,
-  kNodeDoc = 6,
-  kNodeDomain = 7,
-};
+using namespace proto_fields::graph;
 
 // Writers put GraphProto.name (field 2) after the nodes (field 1); reading it first lets every
 // error inside the graph name it. Skipping fields is cheap: no payload is decoded. A malformed

@@ -3,31 +3,13 @@
 
 #include "base/error.h"
 #include "format/encoders.h"
+#include "format/proto_fields.h"
 #include "ir/topological_order.h"
 
 namespace onyxrt::format {
 namespace {
 
-enum GraphProtoField : uint32_t {
-  kNode = 1,
-  kGraphName = 2,
-  kInitializer = 5,
-  kGraphDoc = 10,
-  kInput = 11,
-  kOutput = 12,
-  kValueInfo = 13,
-  kSparseInitializer = 15,
-};
-
-enum NodeProtoField : uint32_t {
-  kNodeInput = 1,
-  kNodeOutput = 2,
-  kNodeName = 3,
-  kOpType = 4,
-  kAttribute = 5,
-  kNodeDoc = 6,
-  kNodeDomain = 7,
-};
+using namespace proto_fields::graph;
 
 // A malformed graph (which a session refuses anyway) keeps its stored order.
 std::vector<size_t> writing_order(const ir::Graph& graph) {

@@ -1,5 +1,6 @@
 // ModelProto -> ir::Model, from a mapped file or from bytes.
 #include "format/onnx_loader.h"
+#include "format/proto_fields.h"
 
 #include <cstdlib>
 
@@ -11,18 +12,7 @@
 namespace onyxrt::format {
 namespace {
 
-enum ModelProtoField : uint32_t {
-  kIrVersion = 1,
-  kProducerName = 2,
-  kProducerVersion = 3,
-  kDomain = 4,
-  kModelVersion = 5,
-  kDocString = 6,
-  kGraph = 7,
-  kOpsetImport = 8,
-  kMetadataProps = 14,
-  kFunctions = 25,
-};
+using namespace proto_fields::model;
 
 // `source` names the model in errors ("'path/model.onnx'" or "model bytes").
 std::shared_ptr<ir::Model> decode_model(const uint8_t* data, size_t size, std::shared_ptr<const void> owner,

@@ -1,5 +1,6 @@
 // ir::Model -> ModelProto, to a file or to bytes.
 #include "format/onnx_writer.h"
+#include "format/proto_fields.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -12,18 +13,7 @@
 namespace onyxrt::format {
 namespace {
 
-enum ModelProtoField : uint32_t {
-  kIrVersion = 1,
-  kProducerName = 2,
-  kProducerVersion = 3,
-  kDomain = 4,
-  kModelVersion = 5,
-  kDocString = 6,
-  kGraph = 7,
-  kOpsetImport = 8,
-  kMetadataProps = 14,
-  kFunctions = 25,
-};
+using namespace proto_fields::model;
 
 constexpr const char* kProducer = "onyxrt";
 // protobuf refuses to parse a message of 2 GiB or more.

@@ -3,29 +3,13 @@
 
 #include "format/decoders.h"
 #include "format/external_data.h"
+#include "format/proto_fields.h"
 #include "format/tensor_data.h"
 
 namespace onyxrt::format {
 namespace {
 
-enum TensorProtoField : uint32_t {
-  kDims = 1,
-  kDataType = 2,
-  kSegment = 3,
-  kFloatData = 4,
-  kInt32Data = 5,
-  kStringData = 6,
-  kInt64Data = 7,
-  kName = 8,
-  kRawData = 9,
-  kDoubleData = 10,
-  kUint64Data = 11,
-  kDocString = 12,
-  kExternalData = 13,
-  kDataLocation = 14,
-};
-
-enum SparseTensorProtoField : uint32_t { kSparseValues = 1, kSparseIndices = 2, kSparseDims = 3 };
+using namespace proto_fields::tensor;
 
 constexpr int32_t kLocationDefault = 0;
 constexpr int32_t kLocationExternal = 1;

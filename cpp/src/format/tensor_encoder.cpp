@@ -2,20 +2,13 @@
 #include <string>
 
 #include "format/encoders.h"
+#include "format/proto_fields.h"
 
 namespace onyxrt::format {
 namespace {
 
-enum TensorProtoField : uint32_t {
-  kDims = 1,
-  kDataType = 2,
-  kStringData = 6,
-  kName = 8,
-  kRawData = 9,
-  kExternalData = 13,
-  kDataLocation = 14,
-};
-enum SparseTensorProtoField : uint32_t { kSparseValues = 1, kSparseIndices = 2, kSparseDims = 3 };
+using namespace proto_fields::tensor;
+
 constexpr int64_t kLocationExternal = 1;
 
 }  // namespace

@@ -2,27 +2,15 @@
 #include <memory>
 
 #include "format/decoders.h"
+#include "format/proto_fields.h"
 
 namespace onyxrt::format {
 namespace {
 
-enum TypeProtoField : uint32_t {
-  kTensorType = 1,
-  kSequenceType = 4,
-  kMapType = 5,
-  kDenotation = 6,
-  kOpaqueType = 7,
-  kSparseTensorType = 8,
-  kOptionalType = 9,
-};
+using namespace proto_fields::type;
+
 // TypeProto.Tensor and TypeProto.SparseTensor.
-enum TensorTypeField : uint32_t { kElemType = 1, kShape = 2 };
 // TypeProto.Sequence and TypeProto.Optional: one field, the element type.
-enum ElementTypeField : uint32_t { kInnerElemType = 1 };
-enum MapTypeField : uint32_t { kMapKeyType = 1, kMapValueType = 2 };
-enum TensorShapeField : uint32_t { kDim = 1 };
-enum DimensionField : uint32_t { kDimValue = 1, kDimParam = 2 };
-enum ValueInfoField : uint32_t { kValueName = 1, kValueType = 2, kValueDoc = 3 };
 
 // 0 (undefined) is allowed: value_info often leaves the element type open.
 DataType element_type(int32_t code, const char* message) {

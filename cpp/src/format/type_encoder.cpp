@@ -1,22 +1,11 @@
 // TypeInfo / ValueInfo -> TypeProto and ValueInfoProto.
 #include "format/encoders.h"
+#include "format/proto_fields.h"
 
 namespace onyxrt::format {
 namespace {
 
-enum TypeProtoField : uint32_t {
-  kTensorType = 1,
-  kSequenceType = 4,
-  kMapType = 5,
-  kSparseTensorType = 8,
-  kOptionalType = 9,
-};
-enum TensorTypeField : uint32_t { kElemType = 1, kShape = 2 };
-enum ElementTypeField : uint32_t { kInnerElemType = 1 };
-enum MapTypeField : uint32_t { kMapKeyType = 1, kMapValueType = 2 };
-enum TensorShapeField : uint32_t { kDim = 1 };
-enum DimensionField : uint32_t { kDimValue = 1, kDimParam = 2 };
-enum ValueInfoField : uint32_t { kValueName = 1, kValueType = 2, kValueDoc = 3 };
+using namespace proto_fields::type;
 
 WireWriter encode_tensor_type(const TypeInfo& type) {
   WireWriter w;

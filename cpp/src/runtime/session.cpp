@@ -39,10 +39,8 @@ std::string names_text(const std::vector<ValueInfo>& infos) {
 // The config entry that caps a single allocation of this session (bytes, a positive integer).
 constexpr const char* kMaxAllocationKey = "onyxrt.max_allocation_bytes";
 
-size_t allocation_limit_from(const SessionOptions& options) {
-  auto it = options.config_entries.find(kMaxAllocationKey);
-  if (it == options.config_entries.end()) return default_allocation_limit();
-  const std::string& text = it->second;
+// A config entry holding a byte count (decimal digits only); fails naming the key otherwise.
+size_t byte_count_entry(const char* key, const std::string& text, bool zero_allowed) {
   size_t used = 0;
   unsigned long long bytes = 0;
   try {
@@ -50,10 +48,16 @@ size_t allocation_limit_from(const SessionOptions& options) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used == 0 || used != text.size() || text[0] == '-' || bytes == 0)
-    fail(ErrorCode::InvalidArgument, "session config entry '", kMaxAllocationKey, "' must be a positive number of bytes, got '",
-         text, "'");
+  if (used == 0 || used != text.size() || text[0] == '-' || (bytes == 0 && !zero_allowed))
+    fail(ErrorCode::InvalidArgument, "session config entry '", key, "' must be a ", zero_allowed ? "" : "positive ",
+         "number of bytes, got '", text, "'");
   return static_cast<size_t>(bytes);
+}
+
+size_t allocation_limit_from(const SessionOptions& options) {
+  auto it = options.config_entries.find(kMaxAllocationKey);
+  if (it == options.config_entries.end()) return default_allocation_limit();
+  return byte_count_entry(kMaxAllocationKey, it->second, false);
 }
 
 // onnxruntime's config entries for where the optimized model's large initializers go.
@@ -65,20 +69,8 @@ format::ModelWriteOptions optimized_model_write_options(const SessionOptions& op
   auto file = options.config_entries.find(kOptimizedDataFileKey);
   if (file != options.config_entries.end()) write.external_data_file = file->second;
   auto min_bytes = options.config_entries.find(kOptimizedDataMinBytesKey);
-  if (min_bytes != options.config_entries.end()) {
-    const std::string& text = min_bytes->second;
-    size_t used = 0;
-    unsigned long long bytes = 0;
-    try {
-      bytes = std::stoull(text, &used, 10);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != text.size() || text[0] == '-')
-      fail(ErrorCode::InvalidArgument, "session config entry '", kOptimizedDataMinBytesKey,
-           "' must be a number of bytes, got '", text, "'");
-    write.external_min_bytes = static_cast<size_t>(bytes);
-  }
+  if (min_bytes != options.config_entries.end())
+    write.external_min_bytes = byte_count_entry(kOptimizedDataMinBytesKey, min_bytes->second, true);
   return write;
 }
 
