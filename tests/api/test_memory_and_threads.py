@@ -1,9 +1,11 @@
 """Outputs are fresh, writable numpy arrays that share memory with nothing the session or the
-caller keeps; one session serves many threads at once with the GIL released."""
+caller keeps; one session serves many threads at once with the GIL released; steady runs reuse
+their buffers."""
 
 from __future__ import annotations
 
 import os
+import resource
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -135,3 +137,29 @@ def test_session_create_destroy_cycles_do_not_grow_the_resident_set():
         onyxrt.InferenceSession(model).run(None, x)
     growth = resident_bytes() - before
     assert growth < 2 << 20, f"resident set grew by {growth} bytes over 500 sessions"
+
+
+def test_steady_runs_reuse_buffers_instead_of_paging_in_new_memory():
+    # 40 MiB intermediates and outputs: above glibc's largest mmap threshold, so without buffer
+    # reuse every run maps fresh memory and faults each page in.
+    from onnx import helper
+
+    n = 10_000_000
+    model = helpers.make_model([helper.make_node("Relu", ["X"], ["r"]), helper.make_node("Neg", ["r"], ["Y"])],
+                               [helpers.tensor("X", shape=[n])], [helpers.tensor("Y", shape=[n])])
+    x = np.random.default_rng(0).standard_normal(n).astype(np.float32)
+    faults = {}
+    for arena in (True, False):
+        options = onyxrt.SessionOptions()
+        options.enable_cpu_mem_arena = arena
+        session = onyxrt.InferenceSession(helpers.to_bytes(model), options)
+        for _ in range(2):
+            session.run(None, {"X": x})
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        for _ in range(10):
+            y = session.run(None, {"X": x})[0]
+            del y
+        faults[arena] = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    pages_per_run = 2 * n * 4 // 4096
+    assert faults[True] < pages_per_run // 10, faults
+    assert faults[False] > 5 * pages_per_run, faults
