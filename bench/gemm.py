@@ -224,7 +224,8 @@ def make_session(runtime: str, model: bytes, threads: int):
     return module.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
-def time_shape(m: int, k: int, n: int, threads: int, repeat: int, warmup: int, min_ms: float, clock) -> dict:
+def time_shape(m: int, k: int, n: int, threads: int, repeat: int, warmup: int, min_ms: float, clock,
+               settle_s: float = 0.05) -> dict:
     model = matmul_model(k, n, seed=m + 7 * k + 13 * n)
     a = np.random.default_rng(1).standard_normal((m, k), dtype=np.float32)
     feeds = {"A": a}
@@ -246,6 +247,9 @@ def time_shape(m: int, k: int, n: int, threads: int, repeat: int, warmup: int, m
         order = RUNTIMES if r % 2 == 0 else RUNTIMES[::-1]
         for rt in order:
             sess, count = sessions[rt], runs[rt]
+            # onnxruntime's workers spin for ~40 ms of CPU after its runs: let them go idle so they
+            # do not take a core from the sample that follows.
+            time.sleep(settle_s)
             start = clock()
             for _ in range(count):
                 sess.run(None, feeds)
@@ -270,6 +274,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=10, help="timed samples per runtime (median)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed runs per session first")
     parser.add_argument("--min-ms", type=float, default=30.0, help="least duration of one timed sample")
+    parser.add_argument("--settle-ms", type=float, default=50.0,
+                        help="pause before each sample, so the other runtime's spinning workers are idle")
     parser.add_argument("--peak-trials", type=int, default=5, help="FMA-loop trials (best kept)")
     parser.add_argument("--peak-only", action="store_true", help="measure the FMA peak and stop")
     parser.add_argument(
@@ -318,7 +324,7 @@ def main() -> int:
         # The per-core peak x threads is the bound; the N-copy figure shows what the cores share.
         bound = peak["per_core"] * threads if peak["per_core"] else None
         for m, k, n in shapes:
-            row = time_shape(m, k, n, threads, args.repeat, args.warmup, args.min_ms, clock)
+            row = time_shape(m, k, n, threads, args.repeat, args.warmup, args.min_ms, clock, args.settle_ms / 1e3)
             report["rows"].append(row)
             ours, ort = row["onyxrt"]["gflops"], row["onnxruntime"]["gflops"]
             print(

@@ -10,10 +10,12 @@ namespace {
 thread_local bool tls_in_task = false;
 thread_local ThreadPool* tls_pool = nullptr;
 
-// How long a thread polls before it sleeps (a worker) or starts yielding its core (the caller
-// waiting for a worker's last task). Long enough to catch the next operator's job, short enough
-// that an idle pool is quiet within a fraction of a millisecond.
-constexpr auto kSpinTime = std::chrono::microseconds(50);
+// How long a thread polls before it sleeps (a worker outside a run) or starts yielding its core
+// (a worker inside a run, the caller waiting for a worker's last task). Long enough to bridge the
+// gaps between operators, short enough that an idle pool is quiet within a millisecond. Waking a
+// sleeping thread can take milliseconds on a virtual machine whose vCPU went idle, which is why
+// workers do not sleep while a run is under way.
+constexpr auto kSpinTime = std::chrono::microseconds(1000);
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -105,18 +107,23 @@ void ThreadPool::worker_loop() {
     const auto spin_end = std::chrono::steady_clock::now() + kSpinTime;
     for (int polls = 0; (s >> 32) == seen_generation; ++polls) {
       if (stopping_.load(std::memory_order_acquire)) return;
-      if ((polls & 63) == 63 && std::chrono::steady_clock::now() > spin_end) {
+      const bool spun_out = (polls & 63) == 63 && std::chrono::steady_clock::now() > spin_end;
+      if (spun_out && active_runs_.load(std::memory_order_acquire) > 0) {
+        std::this_thread::yield();  // a run is under way: stay awake, but give way to its threads
+      } else if (spun_out) {
         std::unique_lock<std::mutex> lock(sleep_mutex_);
         ++sleepers_;
         wake_.wait(lock, [&] {
           s = state_.load(std::memory_order_acquire);
-          return stopping_.load(std::memory_order_acquire) || (s >> 32) != seen_generation;
+          return stopping_.load(std::memory_order_acquire) || (s >> 32) != seen_generation ||
+                 active_runs_.load(std::memory_order_acquire) > 0;
         });
         --sleepers_;
         if (stopping_.load(std::memory_order_acquire)) return;
         break;
+      } else {
+        cpu_relax();
       }
-      cpu_relax();
       s = state_.load(std::memory_order_acquire);
     }
     seen_generation = s >> 32;
@@ -130,6 +137,15 @@ void ThreadPool::worker_loop() {
     }
   }
 }
+
+void ThreadPool::begin_run() {
+  if (active_runs_.fetch_add(1, std::memory_order_acq_rel) == 0) {
+    std::lock_guard<std::mutex> lock(sleep_mutex_);
+    if (sleepers_ > 0) wake_.notify_all();
+  }
+}
+
+void ThreadPool::end_run() { active_runs_.fetch_sub(1, std::memory_order_acq_rel); }
 
 ScopedThreadPool::ScopedThreadPool(ThreadPool* pool) : previous_(tls_pool) { tls_pool = pool; }
 

@@ -21,8 +21,9 @@ namespace onyxrt {
 // takes the core from the thread that has the next operator to run, and a region waits for every
 // worker to arrive. Here tasks are claimed from a counter: the caller starts on them at once and
 // takes the tasks of a worker that has not woken up yet, so a slow wake-up costs nothing but
-// that worker's share. Workers poll briefly after a job (the next operator's job usually follows
-// within microseconds), then sleep on a condition variable: an idle session burns no CPU.
+// that worker's share. Inside a run (begin_run / end_run) workers stay awake between jobs; after
+// the run they poll for a millisecond, then sleep on a condition variable: an idle session burns
+// no CPU.
 class ThreadPool {
  public:
   explicit ThreadPool(int threads);
@@ -38,6 +39,12 @@ class ThreadPool {
   // caller's allocation limit and buffer cache. Returns false without running anything when
   // another thread's job holds the pool (the caller then runs the work itself).
   bool try_run(int tasks, const std::function<void(int)>& task);
+
+  // Brackets a session run: the workers wake at its start (a sleeping thread can take
+  // milliseconds to wake) and stay awake until it ends, polling and yielding; between runs they
+  // sleep. Calls nest and may come from several threads.
+  void begin_run();
+  void end_run();
 
   // True on a thread that is running a pool task (a nested parallel loop runs inline there).
   static bool in_task();
@@ -70,6 +77,7 @@ class ThreadPool {
   std::mutex sleep_mutex_;
   std::condition_variable wake_;
   int sleepers_ = 0;  // guarded by sleep_mutex_
+  std::atomic<int> active_runs_{0};
   std::atomic<bool> stopping_{false};  // set under sleep_mutex_
   std::vector<std::thread> workers_;
 };
@@ -86,6 +94,22 @@ class ScopedThreadPool {
 
  private:
   ThreadPool* previous_;
+};
+
+// begin_run() / end_run() on `pool` (may be null) for the scope's lifetime.
+class ScopedPoolRun {
+ public:
+  explicit ScopedPoolRun(ThreadPool* pool) : pool_(pool) {
+    if (pool_ != nullptr) pool_->begin_run();
+  }
+  ~ScopedPoolRun() {
+    if (pool_ != nullptr) pool_->end_run();
+  }
+  ScopedPoolRun(const ScopedPoolRun&) = delete;
+  ScopedPoolRun& operator=(const ScopedPoolRun&) = delete;
+
+ private:
+  ThreadPool* pool_;
 };
 
 // The pool parallel_for uses on this thread.

@@ -140,6 +140,7 @@ std::vector<Value> Session::run(const std::vector<std::string>& input_names, con
   if (input_names.size() != inputs.size())
     fail(ErrorCode::InvalidArgument, "got ", input_names.size(), " input names but ", inputs.size(), " input values");
   const Profiler::Clock::time_point run_begin = Profiler::Clock::now();
+  const ScopedPoolRun awake(pool_.get());  // the workers wake while the feeds are checked
   RunContext ctx;
   ctx.threads = threads_;
   ctx.profiler = profiler_ && !profiler_->finished() ? profiler_.get() : nullptr;
