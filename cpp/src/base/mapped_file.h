@@ -25,4 +25,10 @@ class MappedFile {
   size_t size_;
 };
 
+// Drops this process's resident copies of the whole pages inside [data, data + bytes) when they
+// lie in a live file mapping (touched again, they are read back from the page cache); does
+// nothing for other memory. For constants a kernel has copied into its own layout (pre-packed
+// weights), so that the original and the copy are not both resident.
+void release_mapped_pages(const void* data, size_t bytes);
+
 }  // namespace onyxrt

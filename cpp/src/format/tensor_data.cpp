@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "base/mapped_file.h"
 
 namespace onyxrt::format {
 namespace {
@@ -117,6 +118,7 @@ Tensor tensor_over_bytes(DataType type, Shape shape, const uint8_t* bytes, const
   }
   Tensor copy(type, std::move(shape));
   if (size > 0) std::memcpy(copy.raw(), bytes, size);
+  release_mapped_pages(bytes, size);  // a misaligned tensor of a mapped file: only the copy is read
   return copy;
 }
 

@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "base/mapped_file.h"
 #include "kernels/gemm.h"
 #include "ops/float_staging.h"
 #include "ops/math/matmul_loops.h"
@@ -38,6 +39,7 @@ class Gemm final : public OpKernel {
     const int64_t k = trans_b_ ? b->dim(1) : b->dim(0), n = trans_b_ ? b->dim(0) : b->dim(1);
     packed_b_ = kernels::pack_b_f32(trans_b_, k, n, bf.data<float>(), b->dim(1));
     packed_shape_ = b->shape();
+    release_mapped_pages(b->raw(), b->nbytes());  // the packed copy is what runs read
   }
 
   void compute(KernelContext& ctx) const override {

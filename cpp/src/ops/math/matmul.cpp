@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/mapped_file.h"
 #include "base/parallel.h"
 #include "kernels/gemm.h"
 #include "ops/float_staging.h"
@@ -97,6 +98,7 @@ class MatMul final : public OpKernel {
     const int64_t k = b->dim(0), n = b->rank() == 2 ? b->dim(1) : 1;
     packed_b_ = kernels::pack_b_f32(false, k, n, bf.data<float>(), n);
     packed_shape_ = b->shape();
+    release_mapped_pages(b->raw(), b->nbytes());  // the packed copy is what runs read
   }
 
   void compute(KernelContext& ctx) const override {
