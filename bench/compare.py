@@ -22,12 +22,17 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+# numpy's own BLAS threads would spin beside the runtimes being measured (seen in profiles).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import numpy as np
 
