@@ -116,7 +116,7 @@ Tensor tensor_over_bytes(DataType type, Shape shape, const uint8_t* bytes, const
     // constants (a mapped file is mapped read-only and would fault).
     return Tensor(type, std::move(shape), const_cast<uint8_t*>(bytes), std::const_pointer_cast<void>(owner));
   }
-  Tensor copy(type, std::move(shape));
+  Tensor copy = Tensor::uninitialized(type, std::move(shape));
   if (size > 0) std::memcpy(copy.raw(), bytes, size);
   release_mapped_pages(bytes, size);  // a misaligned tensor of a mapped file: only the copy is read
   return copy;

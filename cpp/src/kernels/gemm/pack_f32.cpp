@@ -113,7 +113,7 @@ size_t packed_bytes(int64_t rows, int64_t cols, int tile) {
 PackedMatrixB pack_b_f32_with(const GemmF32Config& cfg, bool trans_b, int64_t k, int64_t n, const float* b,
                               int64_t ldb) {
   const int nr = cfg.ukernel.nr;
-  auto storage = allocate_buffer(packed_bytes(k, n, nr));
+  auto storage = allocate_buffer(packed_bytes(k, n, nr), BufferFill::Uninitialized);  // every panel written
   float* dst = static_cast<float*>(storage.get());
   const int64_t npad = (n + nr - 1) / nr * nr;
   const int64_t depth = gemm_f32_slice_depth(cfg, k);
@@ -126,7 +126,7 @@ PackedMatrixB pack_b_f32_with(const GemmF32Config& cfg, bool trans_b, int64_t k,
 PackedMatrixA pack_a_f32_with(const GemmF32Config& cfg, bool trans_a, int64_t m, int64_t k, const float* a,
                               int64_t lda) {
   const int mr = cfg.ukernel.mr;
-  auto storage = allocate_buffer(packed_bytes(k, m, mr));
+  auto storage = allocate_buffer(packed_bytes(k, m, mr), BufferFill::Uninitialized);  // every panel written
   float* dst = static_cast<float*>(storage.get());
   const int64_t mpad = (m + mr - 1) / mr * mr;
   const int64_t depth = gemm_f32_slice_depth(cfg, k);
