@@ -34,6 +34,14 @@ class KernelInfo {
   // The input's value when it is a session constant, else null. Valid during construction:
   // a kernel that keeps it copies the Tensor (a cheap, shared handle) or packs it.
   const Tensor* constant_input(size_t i) const { return i < constant_inputs_.size() ? constant_inputs_[i] : nullptr; }
+  // Says that the kernel keeps constant input i in its own form (pre-packed) and reads only its
+  // element type and shape at run time: when every reader says so, the session frees the data.
+  void release_constant(size_t i) const {
+    if (i >= constant_inputs_.size() || constant_inputs_[i] == nullptr) return;
+    released_.resize(constant_inputs_.size());
+    released_[i] = true;
+  }
+  bool constant_released(size_t i) const { return i < released_.size() && released_[i]; }
 
   bool has_attr(const std::string& name) const { return node_.find_attribute(name) != nullptr; }
   int64_t attr_int(const std::string& name, int64_t fallback) const;
@@ -64,6 +72,7 @@ class KernelInfo {
   int64_t opset_;
   std::vector<const Tensor*> constant_inputs_;
   const SubgraphCompiler* subgraph_compiler_;
+  mutable std::vector<bool> released_;
 };
 
 // One node's view of a run: its inputs and outputs in the run's value slots. Built by the

@@ -78,7 +78,8 @@ const ops::KernelDef* find_kernel(const ir::Model& model, const ir::Node& node, 
 
 ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& graph, const ops::Registry& registry,
                                    const std::vector<std::string>& fed_names,
-                                   const std::unordered_map<std::string, int32_t>* enclosing) {
+                                   const std::unordered_map<std::string, int32_t>* enclosing,
+                                   const std::function<void(const std::string& name)>& release) {
   ExecutionPlan plan;
   auto slot = [&plan](const std::string& name) {
     auto [it, added] = plan.slot_of.emplace(name, plan.slot_count);
@@ -127,6 +128,41 @@ ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& grap
 
   std::vector<size_t> order = ir::topological_order(graph, available);
   plan.steps.reserve(order.size());
+
+  // Readers left per constant slot; a constant that is a graph output, is read by a subgraph or by
+  // a kernel that needs its data is pinned. The rest lose their data after their last reader.
+  std::unordered_map<int32_t, int> readers_left;
+  std::unordered_set<int32_t> pinned;
+  if (release) {
+    for (size_t index : order)
+      for (const std::string& in : graph.nodes[index].inputs) {
+        auto it = in.empty() ? plan.slot_of.end() : plan.slot_of.find(in);
+        if (it != plan.slot_of.end() && constant_of.count(it->second)) ++readers_left[it->second];
+      }
+    for (const ir::Node& node : graph.nodes)
+      for (const ir::Attribute& a : node.attributes) {
+        std::vector<const ir::Graph*> bodies;
+        if (a.g) bodies.push_back(a.g.get());
+        for (const auto& g : a.graphs) bodies.push_back(g.get());
+        for (const ir::Graph* body : bodies)
+          for (const std::string& name : ir::outer_scope_inputs(*body))
+            if (plan.slot_of.count(name)) pinned.insert(plan.slot_of.at(name));
+      }
+    for (const ValueInfo& out : graph.outputs)
+      if (plan.slot_of.count(out.name)) pinned.insert(plan.slot_of.at(out.name));
+  }
+  auto release_if_done = [&](int32_t s, bool released_by_reader) {
+    if (!released_by_reader) pinned.insert(s);
+    if (--readers_left[s] > 0 || pinned.count(s)) return;
+    for (auto& [constant_slot, value] : plan.constants) {
+      if (constant_slot != s || !value.is_tensor()) continue;
+      const Tensor& t = value.tensor();
+      value = Value(Tensor(t.dtype(), t.shape(), nullptr, nullptr));
+      constant_of[s] = &value.tensor();
+    }
+    for (const auto& [name, named_slot] : plan.slot_of)
+      if (named_slot == s) release(name);
+  };
   for (size_t index : order) {
     const ir::Node& node = graph.nodes[index];
     Step step;
@@ -145,7 +181,11 @@ ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& grap
       for (const ir::Graph* body : bodies)
         for (const std::string& name : ir::outer_scope_inputs(*body)) step.implicit_inputs.push_back(slot(name));
     }
-    step.kernel = step.def->create(ops::KernelInfo(node, step.opset, std::move(constants), &compile_subgraph));
+    const ops::KernelInfo info(node, step.opset, std::move(constants), &compile_subgraph);
+    step.kernel = step.def->create(info);
+    if (release)
+      for (size_t i = 0; i < node.inputs.size(); ++i)
+        if (info.constant_input(i) != nullptr) release_if_done(step.inputs[i], info.constant_released(i));
     for (const std::string& out : node.outputs) step.outputs.push_back(out.empty() ? -1 : slot(out));
     plan.steps.push_back(std::move(step));
   }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -40,8 +41,12 @@ struct ExecutionPlan {
 // (graph inputs, overridable initializers): kernels are never given those as constants to
 // pre-pack. For a subgraph, `enclosing` maps the enclosing graph's value names to its slots;
 // names the subgraph reads but does not define are bound to those (null for a main graph).
+// `release`, when given, hears the name of each constant whose every reader keeps it in its own
+// form (KernelInfo::release_constant) as soon as the last one is built: the plan already holds
+// a data-less stand-in (type and shape) for it, and the owner of the graph may drop the data.
 ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& graph, const ops::Registry& registry,
                                    const std::vector<std::string>& fed_names,
-                                   const std::unordered_map<std::string, int32_t>* enclosing = nullptr);
+                                   const std::unordered_map<std::string, int32_t>* enclosing = nullptr,
+                                   const std::function<void(const std::string& name)>& release = {});
 
 }  // namespace onyxrt::runtime

@@ -123,7 +123,17 @@ Session::Session(std::shared_ptr<ir::Model> model, const SessionOptions& options
   }
   outputs_ = graph.outputs;
   metadata_ = metadata_of(*model_);
-  plan_ = build_execution_plan(*model_, graph, ops::builtin_registry(), fed_names);
+  // A weight every reader has packed is dropped from the model as soon as the last one is built,
+  // so that the originals and the packed copies are never all resident at once.
+  std::unordered_map<std::string, size_t> initializer_index;
+  for (size_t i = 0; i < graph.initializers.size(); ++i) initializer_index.emplace(graph.initializers[i].name, i);
+  plan_ = build_execution_plan(*model_, graph, ops::builtin_registry(), fed_names, nullptr,
+                               [&](const std::string& name) {
+                                 auto it = initializer_index.find(name);
+                                 if (it == initializer_index.end()) return;
+                                 Tensor& t = model_->graph.initializers[it->second].tensor;
+                                 t = Tensor(t.dtype(), t.shape(), nullptr, nullptr);
+                               });
 
   for (const ValueInfo& in : inputs_) feed_targets_[in.name] = {plan_.slot_of.at(in.name), &in, true};
   for (const ValueInfo& in : overridable_) feed_targets_[in.name] = {plan_.slot_of.at(in.name), &in, false};

@@ -40,6 +40,7 @@ class Gemm final : public OpKernel {
     packed_b_ = kernels::pack_b_f32(trans_b_, k, n, bf.data<float>(), b->dim(1));
     packed_shape_ = b->shape();
     release_mapped_pages(b->raw(), b->nbytes());  // the packed copy is what runs read
+    if (b->dtype() == DataType::Float) info.release_constant(1);
   }
 
   void compute(KernelContext& ctx) const override {

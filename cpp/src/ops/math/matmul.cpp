@@ -99,6 +99,7 @@ class MatMul final : public OpKernel {
     packed_b_ = kernels::pack_b_f32(false, k, n, bf.data<float>(), n);
     packed_shape_ = b->shape();
     release_mapped_pages(b->raw(), b->nbytes());  // the packed copy is what runs read
+    if (b->dtype() == DataType::Float && b->rank() == 2) info.release_constant(1);
   }
 
   void compute(KernelContext& ctx) const override {
