@@ -170,7 +170,7 @@ def resident_mib() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def test_a_mapped_model_keeps_one_resident_copy_of_its_weights(tmp_path):
+def test_resident_set_holds_one_copy_of_a_mapped_models_weights(tmp_path):
     # A 40 MiB initializer whose raw_data sits at an offset that is not a multiple of 4 is copied
     # to an aligned buffer; the mapped file's pages it was read from are then given back. The
     # same weights also feed a MatMul (packed, originals released) and an Add that reads them at
@@ -205,7 +205,7 @@ def test_a_mapped_model_keeps_one_resident_copy_of_its_weights(tmp_path):
     np.testing.assert_array_equal(p[0], w[7])
 
 
-def test_a_weight_only_packed_keeps_only_its_packed_copy(tmp_path):
+def test_resident_set_holds_only_the_packed_copy_of_a_packed_weight(tmp_path):
     # Read by MatMul alone, the weight lives on only in its packed form once the session is built
     # (the model's own copy is dropped as soon as its last reader has packed it).
     from onnx import helper, numpy_helper
