@@ -74,6 +74,16 @@ const ops::KernelDef* find_kernel(const ir::Model& model, const ir::Node& node, 
   return def;
 }
 
+// The graphs a node's attributes hold (If branches, Loop/Scan bodies).
+std::vector<const ir::Graph*> subgraph_bodies(const ir::Node& node) {
+  std::vector<const ir::Graph*> bodies;
+  for (const ir::Attribute& a : node.attributes) {
+    if (a.g) bodies.push_back(a.g.get());
+    for (const auto& g : a.graphs) bodies.push_back(g.get());
+  }
+  return bodies;
+}
+
 }  // namespace
 
 ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& graph, const ops::Registry& registry,
@@ -140,18 +150,13 @@ ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& grap
         if (it != plan.slot_of.end() && constant_of.count(it->second)) ++readers_left[it->second];
       }
     for (const ir::Node& node : graph.nodes)
-      for (const ir::Attribute& a : node.attributes) {
-        std::vector<const ir::Graph*> bodies;
-        if (a.g) bodies.push_back(a.g.get());
-        for (const auto& g : a.graphs) bodies.push_back(g.get());
-        for (const ir::Graph* body : bodies)
-          for (const std::string& name : ir::outer_scope_inputs(*body))
-            if (plan.slot_of.count(name)) pinned.insert(plan.slot_of.at(name));
-      }
+      for (const ir::Graph* body : subgraph_bodies(node))
+        for (const std::string& name : ir::outer_scope_inputs(*body))
+          if (plan.slot_of.count(name)) pinned.insert(plan.slot_of.at(name));
     for (const ValueInfo& out : graph.outputs)
       if (plan.slot_of.count(out.name)) pinned.insert(plan.slot_of.at(out.name));
   }
-  auto release_if_done = [&](int32_t s, bool released_by_reader) {
+  auto release_if_done = [&](int32_t s, const std::string& name, bool released_by_reader) {
     if (!released_by_reader) pinned.insert(s);
     if (--readers_left[s] > 0 || pinned.count(s)) return;
     for (auto& [constant_slot, value] : plan.constants) {
@@ -160,8 +165,7 @@ ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& grap
       value = Value(Tensor(t.dtype(), t.shape(), nullptr, nullptr));
       constant_of[s] = &value.tensor();
     }
-    for (const auto& [name, named_slot] : plan.slot_of)
-      if (named_slot == s) release(name);
+    release(name);
   };
   for (size_t index : order) {
     const ir::Node& node = graph.nodes[index];
@@ -174,18 +178,13 @@ ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& grap
       auto it = in.empty() ? constant_of.end() : constant_of.find(step.inputs.back());
       constants.push_back(it == constant_of.end() ? nullptr : it->second);
     }
-    for (const ir::Attribute& a : node.attributes) {
-      std::vector<const ir::Graph*> bodies;
-      if (a.g) bodies.push_back(a.g.get());
-      for (const auto& g : a.graphs) bodies.push_back(g.get());
-      for (const ir::Graph* body : bodies)
-        for (const std::string& name : ir::outer_scope_inputs(*body)) step.implicit_inputs.push_back(slot(name));
-    }
+    for (const ir::Graph* body : subgraph_bodies(node))
+      for (const std::string& name : ir::outer_scope_inputs(*body)) step.implicit_inputs.push_back(slot(name));
     const ops::KernelInfo info(node, step.opset, std::move(constants), &compile_subgraph);
     step.kernel = step.def->create(info);
     if (release)
       for (size_t i = 0; i < node.inputs.size(); ++i)
-        if (info.constant_input(i) != nullptr) release_if_done(step.inputs[i], info.constant_released(i));
+        if (info.constant_input(i) != nullptr) release_if_done(step.inputs[i], node.inputs[i], info.constant_released(i));
     for (const std::string& out : node.outputs) step.outputs.push_back(out.empty() ? -1 : slot(out));
     plan.steps.push_back(std::move(step));
   }
