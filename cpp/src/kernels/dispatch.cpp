@@ -62,6 +62,10 @@ KernelTable build_table() {
   for (const DepthwiseF32Variant& v : kDepthwiseF32Variants) {
     if (tier_enabled(v.tier)) t.depthwise_f32 = v;
   }
+  t.conv_direct_f32 = kConvDirectF32Variants[0];
+  for (const ConvDirectF32Variant& v : kConvDirectF32Variants) {
+    if (tier_enabled(v.tier)) t.conv_direct_f32 = v;
+  }
   t.pool_f32 = kPoolF32Variants[0];
   for (const PoolF32Variant& v : kPoolF32Variants) {
     if (tier_enabled(v.tier)) t.pool_f32 = v;

@@ -2,6 +2,7 @@
 
 #include "base/cpu_features.h"
 #include "kernels/conv/variants.h"
+#include "kernels/conv_direct/variants.h"
 #include "kernels/gemm/microkernel.h"
 #include "kernels/pool/variants.h"
 #include "kernels/softmax/variants.h"
@@ -23,6 +24,7 @@ struct KernelTable {
   GemmF32Config gemm_f32;
   SoftmaxF32Variant softmax_f32;
   DepthwiseF32Variant depthwise_f32;
+  ConvDirectF32Variant conv_direct_f32;  // its MR is the gemm_f32 microkernel's (same tier)
   PoolF32Variant pool_f32;
   VmathF32Variant vmath_f32[kVmathF32Count];  // indexed by VmathF32
 };

@@ -29,6 +29,7 @@ struct F32Avx2 {
   static vf32 div(vf32 a, vf32 b) { return _mm256_div_ps(a, b); }
   static vf32 fmadd(vf32 a, vf32 b, vf32 c) { return _mm256_fmadd_ps(a, b, c); }  // a * b + c
   static vf32 max(vf32 a, vf32 b) { return _mm256_max_ps(a, b); }  // a > b ? a : b, so b when either is NaN
+  static vf32 min(vf32 a, vf32 b) { return _mm256_min_ps(a, b); }  // a < b ? a : b, so b when either is NaN
   static void store_partial(float* p, vf32 v, int n) {  // the first n lanes, 0 <= n <= kLanes
     const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     _mm256_maskstore_ps(p, mask, v);

@@ -29,6 +29,7 @@ struct F32Avx512 {
   // a > b ? a : b, so b when either is NaN. The all-lanes mask form: GCC 12's _mm512_max_ps
   // trips -Wmaybe-uninitialized on its undefined pass-through.
   static vf32 max(vf32 a, vf32 b) { return _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), a, b); }
+  static vf32 min(vf32 a, vf32 b) { return _mm512_maskz_min_ps(static_cast<__mmask16>(0xFFFF), a, b); }  // b if NaN
   static void store_partial(float* p, vf32 v, int n) {  // the first n lanes, 0 <= n <= kLanes
     _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1u), v);
   }

@@ -18,6 +18,7 @@ struct F32Portable {
     for (int i = 0; i < kLanes; ++i) r.v[i] = x;
     return r;
   }
+  static vf32 broadcast(const float* p) { return set1(*p); }
   static vf32 load(const float* p) {
     vf32 r;
     for (int i = 0; i < kLanes; ++i) r.v[i] = p[i];
@@ -60,6 +61,10 @@ struct F32Portable {
   }
   static vf32 max(vf32 a, vf32 b) {  // a > b ? a : b, so b when either is NaN (as x86 MAXPS)
     for (int i = 0; i < kLanes; ++i) a.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i];
+    return a;
+  }
+  static vf32 min(vf32 a, vf32 b) {  // a < b ? a : b, so b when either is NaN (as x86 MINPS)
+    for (int i = 0; i < kLanes; ++i) a.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i];
     return a;
   }
 };

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "base/parallel.h"
 #include "kernels/conv.h"
+#include "kernels/conv_direct.h"
 #include "ops/float_staging.h"
 #include "ops/nn/conv_operands.h"
 #include "ops/nn/gemm_units.h"
@@ -140,6 +142,30 @@ void run_conv(const ConvShape& s, const T* x, const T* w, const Packed* packed, 
   });
 }
 
+// Every (image, group) through the direct kernel, the activation in its epilogue when it is a
+// clamp (Relu, Clip) and no residual comes first; otherwise a pass adds Z and applies it.
+void run_direct(const ConvShape& s, const float* x, const kernels::PackedMatrixA* packed, const float* bias, float* y,
+                const UnitTail<float>& tail, int threads) {
+  using Kind = ConvActivation::Kind;
+  kernels::ConvDirectEpilogue ep;
+  const bool in_epilogue = tail.z == nullptr && (tail.act.kind == Kind::Relu || tail.act.kind == Kind::Clip);
+  if (in_epilogue) {
+    ep.clamp = true;
+    ep.lo = tail.act.kind == Kind::Relu ? 0.0f : tail.act.p0;
+    ep.hi = tail.act.kind == Kind::Relu ? std::numeric_limits<float>::infinity() : tail.act.p1;
+  }
+  for (int64_t n = 0; n < s.batch; ++n)
+    for (int64_t g = 0; g < s.group; ++g) {
+      ep.bias = bias != nullptr ? bias + g * s.m_g : nullptr;
+      const int64_t y_offset = (n * s.m + g * s.m_g) * s.out_size;
+      kernels::conv_direct_f32(s.geometry, packed[g], x + (n * s.c + g * s.c_g) * s.in_size, y + y_offset,
+                               s.out_size, ep, threads);
+      if (!in_epilogue && (tail.z != nullptr || tail.act.kind != Kind::None))
+        apply_conv_activation(tail.act, y + y_offset, tail.z ? tail.z + y_offset : nullptr, s.m_g, s.out_size,
+                              s.out_size);
+    }
+}
+
 }  // namespace
 
 ConvCore::ConvCore(const KernelInfo& info, ConvActivation activation, int z_input)
@@ -232,6 +258,8 @@ void ConvCore::run_f32(const ConvShape& s, const Tensor& x, const Tensor& w, con
     const bool constant = depthwise_weights_.defined() && w.shape() == depthwise_weights_.shape();
     const Tensor wf = constant ? depthwise_weights_ : widen_to_float(w);
     run_depthwise(s, x.data<float>(), wf.data<float>(), bias, y, tail, threads);
+  } else if (use_packed && kernels::conv_direct_f32_supported(s.geometry, packed_[0])) {
+    run_direct(s, x.data<float>(), packed_.data(), bias, y, tail, threads);
   } else if (use_packed) {
     run_conv(s, x.data<float>(), static_cast<const float*>(nullptr), packed_.data(), bias, y, tail, threads);
   } else {

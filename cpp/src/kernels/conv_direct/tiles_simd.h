@@ -1,0 +1,162 @@
+#pragma once
+
+// Direct convolution written once over a vector vocabulary S (simd/f32_<isa>.h): the GEMM
+// microkernel's MR x NV-vector register tile, with the B operand read straight from the input
+// planes instead of a packed panel. Step p of the reduction (input channel c, kernel tap t)
+// reads NV vectors at source + offset[p] + q, so consecutive grid positions are consecutive
+// floats and nothing is lowered or packed per call. Included only from an ISA translation unit;
+// everything is local to it (anonymous namespace, no library templates).
+#include <cstdint>
+#include <utility>
+
+#include "kernels/conv/window_planes.h"
+#include "kernels/conv_direct/variants.h"
+
+namespace onyxrt::kernels {
+namespace {
+
+// R rows x NV vectors at grid position q over k steps of one K slice. A Tail tile (the grid's
+// last, `live` < NR positions) stores only those lanes, and loads only them too unless the
+// source may be over-read.
+template <class S, int MR, int R, int NV, bool Tail>
+inline void conv_direct_tile(const ConvDirectTiles& t, int64_t k, const float* a, const int64_t* offset, int64_t q,
+                             int live, float* c, bool first, bool last) {
+  using V = typename S::vf32;
+  constexpr int L = S::kLanes;
+  V acc[R][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) acc[i][j] = S::zero();
+  int lanes[NV];
+  for (int j = 0; j < NV; ++j) lanes[j] = live - j * L;
+  const float* src = t.source + q;
+  const bool partial_loads = Tail && !t.tail_overread;
+  for (int64_t p = 0; p < k; ++p, a += MR) {
+    const float* b = src + offset[p];
+    V bv[NV];
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) bv[j] = partial_loads ? S::load_partial(b + j * L, lanes[j]) : S::load(b + j * L);
+#pragma GCC unroll 32
+    for (int i = 0; i < R; ++i) {
+      const V ai = S::broadcast(a + i);
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) acc[i][j] = S::fmadd(ai, bv[j], acc[i][j]);
+    }
+  }
+  const V vlo = S::set1(t.lo), vhi = S::set1(t.hi);
+#pragma GCC unroll 32
+  for (int i = 0; i < R; ++i) {
+    float* row = c + i * t.ldc;
+    const V bias = S::set1(last && t.bias != nullptr ? t.bias[i] : 0.0f);
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) {
+      if (Tail && lanes[j] <= 0) break;
+      V v = acc[i][j];
+      if (!first) v = S::add(v, Tail ? S::load_partial(row + j * L, lanes[j]) : S::load(row + j * L));
+      if (last) {
+        v = S::add(v, bias);
+        if (t.clamp) v = S::min(vhi, S::max(vlo, v));
+      }
+      if (Tail && lanes[j] < L) {
+        S::store_partial(row + j * L, v, lanes[j]);
+      } else {
+        S::store(row + j * L, v);
+      }
+    }
+  }
+}
+
+// Every R from 1 to MR, picked at run time for the last row panel.
+template <class S, int MR, int NV, bool Tail, int... R>
+inline void conv_direct_tile_rows(std::integer_sequence<int, R...>, int rows, const ConvDirectTiles& t, int64_t k,
+                                  const float* a, const int64_t* offset, int64_t q, int live, float* c, bool first,
+                                  bool last) {
+  using Fn = void (*)(const ConvDirectTiles&, int64_t, const float*, const int64_t*, int64_t, int, float*, bool, bool);
+  static constexpr Fn kByRows[] = {&conv_direct_tile<S, MR, R + 1, NV, Tail>...};
+  kByRows[rows - 1](t, k, a, offset, q, live, c, first, last);
+}
+
+// ConvDirectTilesFn: K slice by slice (the packed weights' layout), each slice over the row
+// panels, each panel over the positions, so a panel's slice of weights is reused from cache
+// across the positions and the positions' sources across the panels.
+template <class S, int MR, int NV>
+inline void conv_direct_tiles(const ConvDirectTiles& t, int64_t m0, int64_t m1, int64_t q0, int64_t q1) {
+  constexpr int NR = NV * S::kLanes;
+  const int64_t slices = t.k > t.slice ? (t.k + t.slice - 1) / t.slice : 1;
+  const int64_t depth = (t.k + slices - 1) / slices;
+  for (int64_t pc = 0; pc < t.k; pc += depth) {
+    const int64_t kc = t.k - pc < depth ? t.k - pc : depth;
+    const bool first = pc == 0, last = pc + kc >= t.k;
+    for (int64_t i = m0; i < m1; i += MR) {
+      const int rows = static_cast<int>(m1 - i < MR ? m1 - i : MR);
+      const float* a = t.weights + pc * t.mpad + i * kc;
+      ConvDirectTiles row_t = t;
+      row_t.bias = t.bias != nullptr ? t.bias + i : nullptr;
+      float* c = t.c + i * t.ldc;
+      for (int64_t q = q0; q < q1; q += NR) {
+        const int live = static_cast<int>(q1 - q < NR ? q1 - q : NR);
+        const bool tail = live < NR;
+        if (rows == MR && !tail) {
+          conv_direct_tile<S, MR, MR, NV, false>(row_t, kc, a, t.offset + pc, q, live, c + q, first, last);
+        } else if (!tail) {
+          conv_direct_tile_rows<S, MR, NV, false>(std::make_integer_sequence<int, MR>{}, rows, row_t, kc, a,
+                                                  t.offset + pc, q, live, c + q, first, last);
+        } else {
+          conv_direct_tile_rows<S, MR, NV, true>(std::make_integer_sequence<int, MR>{}, rows, row_t, kc, a,
+                                                 t.offset + pc, q, live, c + q, first, last);
+        }
+      }
+    }
+  }
+}
+
+// ConvDirectPlanesFn: every position of each channel's planes written once (zeros where the
+// window reaches into the padding, the input elsewhere), so the buffer needs no clearing.
+template <class S>
+inline void conv_direct_planes(const ConvGeometry& g, const float* x, int64_t c0, int64_t c1, float* buf,
+                               int64_t channel_stride) {
+  WindowPlanes p;
+  if (!make_window_planes(g, p)) return;  // the driver checked
+  const int64_t in_size = p.in_h * p.in_w;
+  for (int64_t ch = c0; ch < c1; ++ch) {
+    const float* xc = x + ch * in_size;
+    const float* end = xc + in_size;
+    float* planes = buf + ch * channel_stride;
+    for (int64_t rp = 0; rp < p.sh; ++rp)
+      for (int64_t cp = 0; cp < p.sw; ++cp) {
+        float* plane = planes + (rp * p.sw + cp) * p.phase_size;
+        // Columns j of this phase hold input column j * sw + cp - pad_left: inside for [j_lo, j_hi).
+        const int64_t first_iw = cp - p.pad_left;
+        int64_t j_lo = first_iw >= 0 ? 0 : (-first_iw + p.sw - 1) / p.sw;
+        int64_t j_hi = p.in_w - first_iw > 0 ? (p.in_w - first_iw + p.sw - 1) / p.sw : 0;
+        j_lo = j_lo < p.cols ? j_lo : p.cols;
+        j_hi = j_hi < p.cols ? j_hi : p.cols;
+        if (j_hi < j_lo) j_hi = j_lo;
+        for (int64_t r = 0; r < p.rows; ++r) {
+          float* row = plane + r * p.cols;
+          const int64_t ih = r * p.sh + rp - p.pad_top;
+          if (ih < 0 || ih >= p.in_h || j_hi == j_lo) {
+            for (int64_t j = 0; j < p.cols; ++j) row[j] = 0.0f;
+            continue;
+          }
+          for (int64_t j = 0; j < j_lo; ++j) row[j] = 0.0f;
+          const float* src = xc + ih * p.in_w + (j_lo * p.sw + first_iw);
+          const int64_t n = j_hi - j_lo;
+          if (p.sw == 1) {
+            window_copy<S>(src, end - src, row + j_lo, n);
+          } else if (p.sw == 2) {
+            window_copy_even<S>(src, end - src, row + j_lo, n);
+          } else {
+            for (int64_t j = 0; j < n; ++j) row[j_lo + j] = src[j * p.sw];
+          }
+          for (int64_t j = j_hi; j < p.cols; ++j) row[j] = 0.0f;
+        }
+      }
+    // The last tile's vectors may run past the last plane: keep what they read finite.
+    for (int64_t i = p.sh * p.sw * p.phase_size; i < p.size; ++i) planes[i] = 0.0f;
+  }
+}
+
+}  // namespace
+}  // namespace onyxrt::kernels

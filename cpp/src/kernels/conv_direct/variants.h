@@ -1,0 +1,69 @@
+#pragma once
+
+#include <cstdint>
+
+#include "base/cpu_features.h"
+#include "kernels/conv.h"
+#include "kernels/conv_direct.h"
+
+namespace onyxrt::kernels {
+
+// One call's worth of direct-convolution tiles: C[i][q] = sum_p W[i][p] * source[offset[p] + q]
+// for rows i (output channels) and grid positions q, then the epilogue on the last K slice.
+// W is a PackedMatrixA (MR-row panels, K cut in slices of `slice` steps: slice s of the panel
+// at row r starts at weights + s_begin * mpad + r * depth_of_s). Every source[offset[p] + q] for
+// q < positions is readable, and so are the NR - 1 floats past the last when tail_overread.
+struct ConvDirectTiles {
+  int64_t k = 0, slice = 0;
+  const float* weights = nullptr;
+  int64_t m = 0, mpad = 0;
+  const float* source = nullptr;
+  const int64_t* offset = nullptr;
+  int64_t positions = 0;
+  bool tail_overread = false;
+  float* c = nullptr;
+  int64_t ldc = 0;
+  const float* bias = nullptr;  // per row, or null
+  bool clamp = false;           // then min(hi, max(lo, v)): NaN stays NaN, as Relu and Clip keep it
+  float lo = 0.0f, hi = 0.0f;
+};
+
+// Computes rows [m0, m1) x positions [q0, q1) of t (m0 a multiple of MR, q0 of NR).
+using ConvDirectTilesFn = void (*)(const ConvDirectTiles& t, int64_t m0, int64_t m1, int64_t q0, int64_t q1);
+// Copies channels [c0, c1) of x ([channels, input...] of g) into their stride-phase planes
+// (conv/window_planes.h layout, padding zero), channel c at buf + c * channel_stride.
+using ConvDirectPlanesFn = void (*)(const ConvGeometry& g, const float* x, int64_t c0, int64_t c1, float* buf,
+                                    int64_t channel_stride);
+
+struct ConvDirectF32Variant {
+  const char* name;
+  IsaTier tier;
+  int mr, nr;  // the tile: MR must match the GEMM microkernel that packed the weights
+  ConvDirectTilesFn tiles;
+  ConvDirectPlanesFn planes;
+};
+
+#define CONV_DIRECT_F32_VARIANT(name, tier, mr, nr)                                                     \
+  void name##_tiles(const ConvDirectTiles& t, int64_t m0, int64_t m1, int64_t q0, int64_t q1);          \
+  void name##_planes(const ConvGeometry& g, const float* x, int64_t c0, int64_t c1, float* buf, int64_t channel_stride);
+#include "kernels/conv_direct/conv_direct_f32.inc"
+#undef CONV_DIRECT_F32_VARIANT
+
+inline constexpr ConvDirectF32Variant kConvDirectF32Variants[] = {
+#define CONV_DIRECT_F32_VARIANT(name, tier, mr, nr) {#name, IsaTier::tier, mr, nr, name##_tiles, name##_planes},
+#include "kernels/conv_direct/conv_direct_f32.inc"
+#undef CONV_DIRECT_F32_VARIANT
+};
+static_assert(kConvDirectF32Variants[0].tier == IsaTier::Generic, "conv_direct_f32.inc must list generic first");
+
+struct GemmF32Config;
+
+// kernels/conv_direct.h's functions with an explicit variant and the GEMM configuration that
+// packed the weights (tests run every variant).
+bool conv_direct_f32_supported_with(const ConvDirectF32Variant& v, const GemmF32Config& cfg, const ConvGeometry& g,
+                                    const PackedMatrixA& w);
+void conv_direct_f32_with(const ConvDirectF32Variant& v, const GemmF32Config& cfg, const ConvGeometry& g,
+                          const PackedMatrixA& w, const float* x, float* y, int64_t ldy,
+                          const ConvDirectEpilogue& epilogue, int threads);
+
+}  // namespace onyxrt::kernels
