@@ -13,11 +13,13 @@
 // two differ.
 namespace onyxrt::kernels {
 
-// Applied in registers to each output element after the sums: + bias[row] (bias may be null),
-// then, when clamp is set, min(hi, max(lo, v)) (Relu: lo = 0, hi = inf; Clip: its bounds). NaN
-// stays NaN, as through the operators.
+// Applied to each output element after the sums, in the unfused graph's order: + bias[row]
+// (bias may be null), + z (a residual in y's layout, or null), then, when clamp is set,
+// min(hi, max(lo, v)) (Relu: lo = 0, hi = inf; Clip: its bounds). NaN stays NaN, as through the
+// operators.
 struct ConvDirectEpilogue {
   const float* bias = nullptr;
+  const float* z = nullptr;
   bool clamp = false;
   float lo = 0.0f, hi = 0.0f;
 };

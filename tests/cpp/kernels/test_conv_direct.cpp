@@ -3,7 +3,8 @@
 // of its tier: pointwise (the input as the source) and windows through the stride-phase planes
 // (1-D and 2-D, kernels 1x1 to 7x7, strides 1 to 3, dilations, padding beyond the kernel,
 // widths either side of the tile), output channel counts around the tile height, reductions
-// deeper than one K slice, 1 and 2 threads, bias, Relu / Clip clamps and NaN passing through.
+// deeper than one K slice, 1 and 2 threads, bias, a residual (also in the output's own buffer),
+// Relu / Clip clamps and NaN passing through.
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -65,8 +66,10 @@ std::vector<double> reference(const ConvGeometry& g, int64_t m, const std::vecto
   return y;
 }
 
+enum class Residual { None, Separate, InPlace };
+
 void check(const ConvDirectF32Variant& v, const GemmF32Config& cfg, const Case& c, int threads, int clamp,
-           bool nan, uint32_t seed) {
+           bool nan, uint32_t seed, Residual residual = Residual::None) {
   const ConvGeometry g = geometry(c);
   const int64_t os = g.output_size(), ks = g.kernel_size(), k = c.channels * ks;
   if (os == 0) return;
@@ -83,8 +86,16 @@ void check(const ConvDirectF32Variant& v, const GemmF32Config& cfg, const Case& 
   ep.hi = clamp == 1 ? std::numeric_limits<float>::infinity() : 0.5f;
   const int64_t ldy = os + 3;  // rows wider than the output: nothing may be written past a row
   std::vector<float> y(static_cast<size_t>(c.m * ldy), -7.0f);
+  std::vector<float> z = ktest::random_floats(static_cast<size_t>(c.m * ldy), seed + 3);
+  for (int64_t i = 0; i < c.m; ++i)
+    for (int64_t o = os; o < ldy; ++o) z[i * ldy + o] = -7.0f;
+  if (residual == Residual::InPlace) y = z;
+  if (residual != Residual::None) ep.z = residual == Residual::InPlace ? y.data() : z.data();
   conv_direct_f32_with(v, cfg, g, packed, x.data(), y.data(), ldy, ep, threads);
-  const std::vector<double> want = reference(g, c.m, x, w, bias);
+  std::vector<double> want = reference(g, c.m, x, w, bias);
+  if (residual != Residual::None)
+    for (int64_t i = 0; i < c.m; ++i)
+      for (int64_t o = 0; o < os; ++o) want[i * os + o] = float(float(want[i * os + o]) + z[i * ldy + o]);
   int bad = 0;
   for (int64_t i = 0; i < c.m; ++i) {
     for (int64_t o = 0; o < os; ++o) {
@@ -97,9 +108,10 @@ void check(const ConvDirectF32Variant& v, const GemmF32Config& cfg, const Case& 
     for (int64_t o = os; o < ldy; ++o) bad += y[i * ldy + o] != -7.0f;
   }
   KCHECK(bad == 0, "%s rank=%d C=%lld M=%lld in=%lldx%lld k=%lldx%lld s=%lld,%lld d=%lld,%lld pad=%lld,%lld threads=%d "
-         "clamp=%d nan=%d: %d bad", v.name, c.rank, (long long)c.channels, (long long)c.m, (long long)c.in[0],
+         "clamp=%d nan=%d residual=%d: %d bad", v.name, c.rank, (long long)c.channels, (long long)c.m, (long long)c.in[0],
          (long long)c.in[1], (long long)c.k[0], (long long)c.k[1], (long long)c.s[0], (long long)c.s[1],
-         (long long)c.d[0], (long long)c.d[1], (long long)c.pb[0], (long long)c.pb[1], threads, clamp, nan, bad);
+         (long long)c.d[0], (long long)c.d[1], (long long)c.pb[0], (long long)c.pb[1], threads, clamp, nan,
+         static_cast<int>(residual), bad);
 }
 
 }  // namespace
@@ -147,6 +159,15 @@ int main() {
     check(v, cfg, wide, 2, 1, false, seed++);
     const Case stem{2, 3, 32, {32, 30}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}};
     check(v, cfg, stem, 2, 2, false, seed++);
+    // A residual added before the clamp: pointwise, on the planes (compacted or not), deeper than
+    // a slice, and in the output's own buffer.
+    for (Residual r : {Residual::Separate, Residual::InPlace}) {
+      check(v, cfg, Case{2, 24, 13, {10, 10}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}}, 1, 1, false, seed++, r);
+      check(v, cfg, wide, 2, 2, false, seed++, r);
+      check(v, cfg, Case{2, 8, 13, {9, 12}, {1, 1}, {2, 2}, {1, 1}, {0, 0}, {0, 0}}, 1, 0, false, seed++, r);
+      check(v, cfg, deep, 2, 1, false, seed++, r);
+      check(v, cfg, deep_pointwise, 2, 1, false, seed++, r);
+    }
     // NaN in the input stays NaN through the clamps, as through Relu and Clip.
     check(v, cfg, wide, 1, 1, true, seed++);
     check(v, cfg, Case{2, 24, 13, {10, 10}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}}, 1, 2, true, seed++);

@@ -3,6 +3,7 @@
 #include "kernels/conv_direct.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -23,9 +24,15 @@ constexpr int64_t kChunkSourceFloats = int64_t{1} << 16;
 
 struct Buffers {  // the calling thread's, reused: a run after the first allocates nothing
   std::vector<int64_t> offset;
-  std::vector<float> planes, grid;
+  std::vector<float> planes, grid, residual;
 };
 thread_local Buffers buffers;
+
+// min(hi, max(lo, v)) with NaN passing through, as the tile kernels compute it.
+float clamp(float v, float lo, float hi) {
+  const float up = lo > v ? lo : v;
+  return hi < up ? hi : up;
+}
 
 float* grow(std::vector<float>& v, int64_t floats) {
   if (v.size() < static_cast<size_t>(floats)) v.resize(static_cast<size_t>(floats));
@@ -79,6 +86,16 @@ void conv_direct_f32_with(const ConvDirectF32Variant& v, const GemmF32Config& cf
   t.m = w.m(), t.mpad = (t.m + v.mr - 1) / v.mr * v.mr;
   t.bias = epilogue.bias, t.clamp = epilogue.clamp, t.lo = epilogue.lo, t.hi = epilogue.hi;
   Buffers& b = buffers;
+  // Y may be Z's buffer (a planner reusing it): over several K slices the first would overwrite
+  // Z before the last adds it, so Z is set aside first.
+  const float* z = epilogue.z;
+  const auto at = [](const float* f) { return reinterpret_cast<std::uintptr_t>(f); };
+  if (z != nullptr && t.k > t.slice && at(z) < at(y + t.m * ldy) && at(y) < at(z + t.m * ldy)) {
+    float* copy = grow(b.residual, t.m * ldy);
+    std::memcpy(copy, z, static_cast<size_t>(t.m * ldy) * sizeof(float));
+    z = copy;
+  }
+  t.z = z;
   if (b.offset.size() < static_cast<size_t>(t.k)) b.offset.resize(static_cast<size_t>(t.k));
   t.offset = b.offset.data();
   const int64_t in_size = g.input_size(), out_size = g.output_size();  // equal when pointwise
@@ -101,9 +118,11 @@ void conv_direct_f32_with(const ConvDirectF32Variant& v, const GemmF32Config& cf
   // reads past the last position.
   t.source = planes, t.positions = (p.out_h - 1) * p.cols + p.out_w, t.tail_overread = true;
   const bool compact = p.cols != p.out_w;
-  if (compact) {
+  if (compact) {  // the residual and the clamp after it wait for the compaction
     t.ldc = (t.positions + 15) / 16 * 16;
     t.c = grow(b.grid, t.m * t.ldc);
+    t.z = nullptr;
+    t.clamp = epilogue.clamp && z == nullptr;
   } else {
     t.c = y, t.ldc = ldy;
   }
@@ -113,7 +132,17 @@ void conv_direct_f32_with(const ConvDirectF32Variant& v, const GemmF32Config& cf
   parallel_for(rows, std::max<int64_t>(1, 8192 / p.out_w), threads, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t i = r / p.out_h, oh = r % p.out_h;
-      std::memcpy(y + i * ldy + oh * p.out_w, t.c + i * t.ldc + oh * p.cols, static_cast<size_t>(p.out_w) * sizeof(float));
+      float* dst = y + i * ldy + oh * p.out_w;
+      const float* src = t.c + i * t.ldc + oh * p.cols;
+      if (z == nullptr) {
+        std::memcpy(dst, src, static_cast<size_t>(p.out_w) * sizeof(float));
+        continue;
+      }
+      const float* zr = z + i * ldy + oh * p.out_w;
+      for (int64_t j = 0; j < p.out_w; ++j) {
+        const float v = src[j] + zr[j];
+        dst[j] = epilogue.clamp ? clamp(v, epilogue.lo, epilogue.hi) : v;
+      }
     }
   });
 }

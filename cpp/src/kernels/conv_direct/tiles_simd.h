@@ -20,7 +20,7 @@ namespace {
 // source may be over-read.
 template <class S, int MR, int R, int NV, bool Tail>
 inline void conv_direct_tile(const ConvDirectTiles& t, int64_t k, const float* a, const int64_t* offset, int64_t q,
-                             int live, float* c, bool first, bool last) {
+                             int live, float* c, const float* z, bool first, bool last) {
   using V = typename S::vf32;
   constexpr int L = S::kLanes;
   V acc[R][NV];
@@ -48,6 +48,7 @@ inline void conv_direct_tile(const ConvDirectTiles& t, int64_t k, const float* a
 #pragma GCC unroll 32
   for (int i = 0; i < R; ++i) {
     float* row = c + i * t.ldc;
+    const float* zrow = last && t.z != nullptr ? z + i * t.ldc : nullptr;
     const V bias = S::set1(last && t.bias != nullptr ? t.bias[i] : 0.0f);
 #pragma GCC unroll 4
     for (int j = 0; j < NV; ++j) {
@@ -56,6 +57,7 @@ inline void conv_direct_tile(const ConvDirectTiles& t, int64_t k, const float* a
       if (!first) v = S::add(v, Tail ? S::load_partial(row + j * L, lanes[j]) : S::load(row + j * L));
       if (last) {
         v = S::add(v, bias);
+        if (zrow != nullptr) v = S::add(v, Tail ? S::load_partial(zrow + j * L, lanes[j]) : S::load(zrow + j * L));
         if (t.clamp) v = S::min(vhi, S::max(vlo, v));
       }
       if (Tail && lanes[j] < L) {
@@ -70,11 +72,12 @@ inline void conv_direct_tile(const ConvDirectTiles& t, int64_t k, const float* a
 // Every R from 1 to MR, picked at run time for the last row panel.
 template <class S, int MR, int NV, bool Tail, int... R>
 inline void conv_direct_tile_rows(std::integer_sequence<int, R...>, int rows, const ConvDirectTiles& t, int64_t k,
-                                  const float* a, const int64_t* offset, int64_t q, int live, float* c, bool first,
-                                  bool last) {
-  using Fn = void (*)(const ConvDirectTiles&, int64_t, const float*, const int64_t*, int64_t, int, float*, bool, bool);
+                                  const float* a, const int64_t* offset, int64_t q, int live, float* c,
+                                  const float* z, bool first, bool last) {
+  using Fn = void (*)(const ConvDirectTiles&, int64_t, const float*, const int64_t*, int64_t, int, float*,
+                      const float*, bool, bool);
   static constexpr Fn kByRows[] = {&conv_direct_tile<S, MR, R + 1, NV, Tail>...};
-  kByRows[rows - 1](t, k, a, offset, q, live, c, first, last);
+  kByRows[rows - 1](t, k, a, offset, q, live, c, z, first, last);
 }
 
 // ConvDirectTilesFn: K slice by slice (the packed weights' layout), each slice over the row
@@ -94,17 +97,19 @@ inline void conv_direct_tiles(const ConvDirectTiles& t, int64_t m0, int64_t m1, 
       ConvDirectTiles row_t = t;
       row_t.bias = t.bias != nullptr ? t.bias + i : nullptr;
       float* c = t.c + i * t.ldc;
+      const float* z = t.z != nullptr ? t.z + i * t.ldc : nullptr;
       for (int64_t q = q0; q < q1; q += NR) {
+        const float* zq = z != nullptr ? z + q : nullptr;
         const int live = static_cast<int>(q1 - q < NR ? q1 - q : NR);
         const bool tail = live < NR;
         if (rows == MR && !tail) {
-          conv_direct_tile<S, MR, MR, NV, false>(row_t, kc, a, t.offset + pc, q, live, c + q, first, last);
+          conv_direct_tile<S, MR, MR, NV, false>(row_t, kc, a, t.offset + pc, q, live, c + q, zq, first, last);
         } else if (!tail) {
           conv_direct_tile_rows<S, MR, NV, false>(std::make_integer_sequence<int, MR>{}, rows, row_t, kc, a,
-                                                  t.offset + pc, q, live, c + q, first, last);
+                                                  t.offset + pc, q, live, c + q, zq, first, last);
         } else {
           conv_direct_tile_rows<S, MR, NV, true>(std::make_integer_sequence<int, MR>{}, rows, row_t, kc, a,
-                                                 t.offset + pc, q, live, c + q, first, last);
+                                                 t.offset + pc, q, live, c + q, zq, first, last);
         }
       }
     }

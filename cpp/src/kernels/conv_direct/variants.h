@@ -24,6 +24,7 @@ struct ConvDirectTiles {
   float* c = nullptr;
   int64_t ldc = 0;
   const float* bias = nullptr;  // per row, or null
+  const float* z = nullptr;     // a residual in c's layout (row i position q at z[i * ldc + q]), or null
   bool clamp = false;           // then min(hi, max(lo, v)): NaN stays NaN, as Relu and Clip keep it
   float lo = 0.0f, hi = 0.0f;
 };

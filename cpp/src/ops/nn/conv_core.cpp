@@ -142,14 +142,14 @@ void run_conv(const ConvShape& s, const T* x, const T* w, const Packed* packed, 
   });
 }
 
-// Every (image, group) through the direct kernel, the activation in its epilogue when it is a
-// clamp (Relu, Clip) and no residual comes first; otherwise a pass adds Z and applies it.
+// Every (image, group) through the direct kernel: the residual Z and a clamp activation (Relu,
+// Clip) in its epilogue; the other activations as a pass after it.
 void run_direct(const ConvShape& s, const float* x, const kernels::PackedMatrixA* packed, const float* bias, float* y,
                 const UnitTail<float>& tail, int threads) {
   using Kind = ConvActivation::Kind;
   kernels::ConvDirectEpilogue ep;
-  const bool in_epilogue = tail.z == nullptr && (tail.act.kind == Kind::Relu || tail.act.kind == Kind::Clip);
-  if (in_epilogue) {
+  const bool clamp = tail.act.kind == Kind::Relu || tail.act.kind == Kind::Clip;
+  if (clamp) {
     ep.clamp = true;
     ep.lo = tail.act.kind == Kind::Relu ? 0.0f : tail.act.p0;
     ep.hi = tail.act.kind == Kind::Relu ? std::numeric_limits<float>::infinity() : tail.act.p1;
@@ -158,10 +158,11 @@ void run_direct(const ConvShape& s, const float* x, const kernels::PackedMatrixA
     for (int64_t g = 0; g < s.group; ++g) {
       ep.bias = bias != nullptr ? bias + g * s.m_g : nullptr;
       const int64_t y_offset = (n * s.m + g * s.m_g) * s.out_size;
+      ep.z = tail.z != nullptr ? tail.z + y_offset : nullptr;
       kernels::conv_direct_f32(s.geometry, packed[g], x + (n * s.c + g * s.c_g) * s.in_size, y + y_offset,
                                s.out_size, ep, threads);
-      if (!in_epilogue && (tail.z != nullptr || tail.act.kind != Kind::None))
-        apply_conv_activation(tail.act, y + y_offset, tail.z ? tail.z + y_offset : nullptr, s.m_g, s.out_size,
+      if (!clamp && tail.act.kind != Kind::None)
+        apply_conv_activation(tail.act, y + y_offset, static_cast<const float*>(nullptr), s.m_g, s.out_size,
                               s.out_size);
     }
 }
