@@ -547,6 +547,25 @@ def test_batch_norm_training_needs_spatial():
         onyxrt.InferenceSession(model.SerializeToString())
 
 
+@pytest.mark.parametrize("constant", [True, False], ids=["constant_params", "fed_params"])
+@pytest.mark.parametrize("x_shape", [(1, 16, 7, 7), (2, 5, 13), (1, 3, 0, 4), (3, 6)])
+def test_batch_norm_inference_constant_or_fed(constant, x_shape):
+    # Constant parameters are folded into one affine map at session creation, fed ones per run:
+    # the same results, 7x7 planes (vector loop plus tail) and empty ones included.
+    check("BatchNormalization", bn_inputs(x_shape), ["scale", "B", "mean", "var"] if constant else [],
+          {"epsilon": 1e-3}, opset=15)
+    check("BatchNormalization", bn_inputs(x_shape, np.float64), ["scale", "B", "mean", "var"] if constant else [],
+          opset=15, rtol=1e-12, atol=1e-12)
+
+
+def test_batch_norm_constant_params_wrong_size_for_x():
+    # The folded map is checked against X's channels on every run.
+    inputs = bn_inputs((2, 4, 3))
+    inputs["X"] = rand(2, 5, 3)
+    expect_error("BatchNormalization", inputs, ["scale", "B", "mean", "var"], opset=15, match="scale",
+                 error="InvalidArgument")
+
+
 def test_batch_norm_training_bad_parameter_shape():
     inputs = bn_inputs((2, 3, 4))
     inputs["mean"] = rand(4)

@@ -211,3 +211,16 @@ def test_range_empty_and_negative_delta():
     for start, limit, delta in [(5, 5, 1), (5, 0, -2), (0, 3, -1)]:
         check("Range", {"S": np.array(start, I64), "L": np.array(limit, I64), "D": np.array(delta, I64)},
               opset=11)
+
+
+@pytest.mark.parametrize("channels", [(1, 700), (257, 256), (3, 1000, 5)])
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.uint8, np.float16])
+def test_concat_at_unaligned_offsets(channels, dtype):
+    # Inputs landing at offsets that are not 64-byte aligned, over 2 KiB (copies near 4K aliasing
+    # go in 2 KiB pieces) and over 64 KiB (rows cut into pieces shared by the threads): every
+    # element in its place, at 1 and 2 threads.
+    inputs = {f"X{i}": (rand(1, c, 13, 13, seed=i) * 100).astype(dtype) for i, c in enumerate(channels)}
+    for threads in (1, 2):
+        check("Concat", inputs, attrs={"axis": 1}, opset=13, threads=threads)
+    inputs = {f"X{i}": (rand(2, 13, c, seed=i) * 100).astype(dtype) for i, c in enumerate(channels)}
+    check("Concat", inputs, attrs={"axis": -1}, opset=13)

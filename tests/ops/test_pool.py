@@ -149,3 +149,22 @@ def test_pool_bad_attributes():
         match="kernel",
         error="InvalidArgument",
     )
+
+
+@pytest.mark.parametrize(
+    "x_shape,attrs",
+    [
+        ((2, 3, 6, 6), {"kernel_shape": [7, 7], "pads": [0, 0, 1, 1]}),  # inception_v1's head: end padding
+        ((1, 4, 5, 6), {"kernel_shape": [6, 7], "pads": [1, 0, 0, 1]}),  # begin padding on one axis
+        ((1, 3, 7, 7), {"kernel_shape": [7, 7]}),  # exactly the plane
+        ((1, 3, 9), {"kernel_shape": [10], "pads": [0, 1]}),  # 1-D
+        ((1, 2, 6, 6), {"kernel_shape": [7, 7], "pads": [0, 0, 1, 1], "strides": [3, 3]}),
+        ((1, 2, 6, 6), {"kernel_shape": [7, 7], "pads": [1, 1, 1, 1]}),  # two windows per axis: not one
+    ],
+)
+@pytest.mark.parametrize("count_include_pad", [0, 1])
+def test_average_pool_one_window_over_the_plane(x_shape, attrs, count_include_pad):
+    # One window whose taps inside the input are the whole plane is the plane's mean (when padding
+    # does not count in the divisor); with count_include_pad the padded count divides.
+    x = rand(*x_shape) + 3.0  # away from 0, so that a wrong divisor shows
+    check("AveragePool", {"X": x}, attrs={**attrs, "count_include_pad": count_include_pad})

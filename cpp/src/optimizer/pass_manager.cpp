@@ -21,6 +21,9 @@ constexpr Rule kRules[] = {
     {"eliminate_dead_nodes", GraphOptimizationLevel::Basic, eliminate_dead_nodes},
     {"fold_batchnorm_into_conv", GraphOptimizationLevel::Extended, fold_batchnorm_into_conv},
     {"fold_channel_affine_into_conv", GraphOptimizationLevel::Extended, fold_channel_affine_into_conv},
+    // After the Conv folds, which absorb a Conv -> BN -> Mul -> Add chain whole; the BNs left
+    // (after a Concat or a pool) take the Mul / Add into their scale and B.
+    {"fold_affine_into_batchnorm", GraphOptimizationLevel::Extended, fold_affine_into_batchnorm},
     // After the folds, so that the Conv it absorbs already carries them.
     {"fuse_conv_activation", GraphOptimizationLevel::Extended, fuse_conv_activation},
     {"fuse_matmul_add", GraphOptimizationLevel::Extended, fuse_matmul_add},

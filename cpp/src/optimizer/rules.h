@@ -15,6 +15,7 @@ int merge_reshapes(ir::Model& model);
 int resolve_reshape_shapes(ir::Model& model);
 int fold_batchnorm_into_conv(ir::Model& model);
 int fold_channel_affine_into_conv(ir::Model& model);
+int fold_affine_into_batchnorm(ir::Model& model);
 int fuse_conv_activation(ir::Model& model);
 int fuse_matmul_add(ir::Model& model);
 int fuse_gelu(ir::Model& model);

@@ -44,6 +44,27 @@ inline void pool_run(const float* const* tap, int taps, const float* divisor, in
   }
 }
 
+// R output rows of at most one vector each, their tap chains interleaved: a narrow row (13 wide
+// at 16 lanes) is one vector whose taps would otherwise each wait on the one before. Same
+// loads, same per-lane order of operations as pool_run.
+template <class S, bool kMax, int R>
+inline void pool_narrow_rows(const WindowPlanes& p, const float* const* tap, int taps, const float* divisor,
+                             int64_t oh, float* yc) {
+  using V = typename S::vf32;
+  V a[R];
+  for (int r = 0; r < R; ++r) a[r] = S::set1(kMax ? kPoolLowest : 0.0f);
+  for (int t = 0; t < taps; ++t)
+    for (int r = 0; r < R; ++r) {
+      const V v = S::load(tap[t] + (oh + r) * p.cols);
+      a[r] = kMax ? S::max(v, a[r]) : S::add(a[r], v);
+    }
+  for (int r = 0; r < R; ++r) {
+    if (!kMax) a[r] = S::div(a[r], S::load(divisor + (oh + r) * p.cols));
+    WindowRowSink<S> sink{yc + (oh + r) * p.out_w, p.out_w};
+    sink.put(0, a[r]);
+  }
+}
+
 template <class S, bool kMax>
 inline void pool_planes(const WindowPlanes& p, const float* count_h, const float* count_w, const float* x, float* y,
                         int64_t p0, int64_t p1) {
@@ -74,6 +95,10 @@ inline void pool_planes(const WindowPlanes& p, const float* count_h, const float
     if (flat) {
       WindowGridSink<S> sink{p, yc};
       pool_run<S, kMax>(tap[cur], p.taps, divisor, 0, (p.out_h - 1) * p.cols + p.out_w, sink);
+    } else if (p.out_w <= S::kLanes) {
+      int64_t oh = 0;
+      for (; oh + 4 <= p.out_h; oh += 4) pool_narrow_rows<S, kMax, 4>(p, tap[cur], p.taps, divisor, oh, yc);
+      for (; oh < p.out_h; ++oh) pool_narrow_rows<S, kMax, 1>(p, tap[cur], p.taps, divisor, oh, yc);
     } else {
       for (int64_t oh = 0; oh < p.out_h; ++oh) {
         WindowRowSink<S> sink{yc + oh * p.out_w, p.out_w};

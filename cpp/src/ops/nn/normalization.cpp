@@ -56,6 +56,20 @@ void batch_statistics(const T* x, const Planes& p, int threads, std::vector<doub
                });
 }
 
+// y = x * a + b over n values, one channel's plane: the multiply-add in T, one vectorized pass
+// (y may be x: the compiler's overlap check then keeps the vector loop, as each y[i] reads x[i] only).
+template <class T>
+void scale_shift(const T* x, T* y, int64_t n, double a, double b) {
+  const T at = static_cast<T>(a), bt = static_cast<T>(b);
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] * at + bt;
+}
+
+// spatial=0: a and b per element of the plane.
+template <class T>
+void scale_shift(const T* x, T* y, int64_t n, const double* a, const double* b) {
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] * static_cast<T>(a[i]) + static_cast<T>(b[i]);
+}
+
 // Output i as a 1-D tensor of `type` holding the values.
 void output_values(KernelContext& ctx, size_t i, DataType type, const std::vector<double>& values) {
   Tensor& t = ctx.output(i, type, {static_cast<int64_t>(values.size())});
@@ -85,47 +99,53 @@ class BatchNormalization final : public OpKernel {
     if (training_ && !spatial_)
       info.fail(ErrorCode::NotImplemented, "training (batch statistics) with spatial=0 is not supported");
     saved_outputs_ = info.opset() < 14;
+    // Inference with constant parameters (every model once exported) folds them into y = x * a + b
+    // once, so that a run is one pass over x; the shapes are still checked against X per run.
+    const Tensor* params[4] = {info.constant_input(1), info.constant_input(2), info.constant_input(3),
+                               info.constant_input(4)};
+    bool constant = !training_;
+    for (const Tensor* t : params) constant = constant && t != nullptr && t->size() == params[0]->size();
+    if (constant) affine(values_as_double(*params[0]), values_as_double(*params[1]), values_as_double(*params[2]),
+                         values_as_double(*params[3]), a_, b_);
   }
 
   void compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
     const Planes p = planes_of(ctx, x);
     const int64_t per = spatial_ ? p.c : p.c * p.inner;  // parameter count
-    std::vector<double> param[4];
     const char* names[4] = {"scale", "B", "input_mean", "input_var"};
     for (int i = 0; i < 4; ++i) {
       const Tensor& t = ctx.input(1 + i);
       if (t.size() != per)
         ctx.fail(ErrorCode::InvalidArgument, names[i], " has shape ", shape_to_string(t.shape()), " but X (shape ",
                  shape_to_string(x.shape()), ") needs ", per, " values");
-      param[i] = values_as_double(t);
     }
-    std::vector<double> mean = param[2], var = param[3];
-    if (training_) {
-      if (x.dtype() == DataType::Double) {
-        batch_statistics(x.data<double>(), p, ctx.threads(), mean, var);
-      } else {
-        batch_statistics(widen_to_float(x).data<float>(), p, ctx.threads(), mean, var);
+    std::vector<double> a, b;
+    if (training_ || static_cast<int64_t>(a_.size()) != per) {
+      std::vector<double> param[4];
+      for (int i = 0; i < 4; ++i) param[i] = values_as_double(ctx.input(1 + i));
+      std::vector<double> mean = param[2], var = param[3];
+      if (training_) {
+        if (x.dtype() == DataType::Double) {
+          batch_statistics(x.data<double>(), p, ctx.threads(), mean, var);
+        } else {
+          batch_statistics(widen_to_float(x).data<float>(), p, ctx.threads(), mean, var);
+        }
+        write_training_outputs(ctx, x, param[2], param[3], mean, var);
       }
-      write_training_outputs(ctx, x, param[2], param[3], mean, var);
+      affine(param[0], param[1], mean, var, a, b);
     }
-    std::vector<double> a(per), b(per);
-    for (int64_t i = 0; i < per; ++i) {
-      a[i] = param[0][i] / std::sqrt(var[i] + epsilon_);
-      b[i] = param[1][i] - mean[i] * a[i];
-    }
+    const std::vector<double>& as = a.empty() ? a_ : a;
+    const std::vector<double>& bs = b.empty() ? b_ : b;
     Tensor& y = ctx.output(0, x.dtype(), x.shape());
     with_compute_type(x, y, [&](const auto* xd, auto* yd) {
-      using T = std::remove_const_t<std::remove_pointer_t<decltype(xd)>>;
       parallel_for(p.n * p.c, plane_grain(p), ctx.threads(), [&](int64_t begin, int64_t end) {
         for (int64_t plane = begin; plane < end; ++plane) {
           const int64_t c = plane % p.c, off = plane * p.inner;
           if (spatial_) {
-            const T ac = static_cast<T>(a[c]), bc = static_cast<T>(b[c]);
-            for (int64_t i = 0; i < p.inner; ++i) yd[off + i] = xd[off + i] * ac + bc;
+            scale_shift(xd + off, yd + off, p.inner, as[c], bs[c]);
           } else {
-            for (int64_t i = 0; i < p.inner; ++i)
-              yd[off + i] = xd[off + i] * static_cast<T>(a[c * p.inner + i]) + static_cast<T>(b[c * p.inner + i]);
+            scale_shift(xd + off, yd + off, p.inner, as.data() + c * p.inner, bs.data() + c * p.inner);
           }
         }
       });
@@ -151,7 +171,18 @@ class BatchNormalization final : public OpKernel {
     if (ctx.has_output(4)) output_values(ctx, 4, x.dtype(), inv_std);
   }
 
+  // a = scale / sqrt(var + epsilon), b = B - mean * a.
+  void affine(const std::vector<double>& scale, const std::vector<double>& bias, const std::vector<double>& mean,
+              const std::vector<double>& var, std::vector<double>& a, std::vector<double>& b) const {
+    a.resize(scale.size()), b.resize(scale.size());
+    for (size_t i = 0; i < scale.size(); ++i) {
+      a[i] = scale[i] / std::sqrt(var[i] + epsilon_);
+      b[i] = bias[i] - mean[i] * a[i];
+    }
+  }
+
   double epsilon_, momentum_;
+  std::vector<double> a_, b_;  // the inference affine map of constant parameters; empty otherwise
   bool spatial_ = true;
   bool training_ = false;
   bool saved_outputs_ = false;  // opsets before 14 also have saved_mean / saved_var

@@ -82,22 +82,24 @@ bool pool_kernel_serves(const ConvGeometry& g) {
   return g.rank <= 2 && kernels::pool_f32(g, kernels::PoolF32Kind::Max, nullptr, nullptr, nullptr, nullptr, 0, 0);
 }
 
-// One window exactly covering the plane (a classifier head's AveragePool 7x7 on 7x7): the mean
-// of the plane, as GlobalAveragePool computes it.
-bool window_is_whole_plane(const ConvGeometry& g) {
-  for (int d = 0; d < g.rank; ++d)
-    if (g.output[d] != 1 || g.kernel[d] != g.input[d] || g.pad_begin[d] != 0 || g.dilation[d] != 1) return false;
+// One window whose taps inside the input are the whole plane, padding or not (a classifier head's
+// AveragePool 7x7 on 7x7, or inception_v1's 7x7 with end padding on 6x6).
+bool window_covers_plane(const PoolWindows& w) {
+  for (const AxisWindows& a : w.axis)
+    if (a.output != 1 || a.dilation != 1 || a.start[0] + a.lo[0] != 0 || a.hi[0] - a.lo[0] != a.input) return false;
   return true;
 }
 
 template <class F>
-bool run_pool_kernels(const PoolWindows& w, const ConvGeometry& g, int64_t planes, kernels::PoolF32Kind kind,
+bool run_pool_kernels(const PoolWindows& w, const ConvGeometry& g, int64_t planes, bool whole_plane_mean,
                       const float* x, float* y, int threads, F&& window) {
-  // Average only: the global max starts from the first element, the windowed one from lowest().
-  if (kind == kernels::PoolF32Kind::Average && window_is_whole_plane(g)) {
+  // The mean of the plane, as GlobalAveragePool computes it, in one pass with no window set-up;
+  // average only: the global max starts from the first element, the windowed one from lowest().
+  if (whole_plane_mean) {
     const int64_t n = g.input_size();
-    parallel_for(planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n)), threads,
-                 [&](int64_t begin, int64_t end) { kernels::global_pool_f32(kind, x, n, y, begin, end); });
+    parallel_for(planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n)), threads, [&](int64_t begin, int64_t end) {
+      kernels::global_pool_f32(kernels::PoolF32Kind::Average, x, n, y, begin, end);
+    });
     return true;
   }
   if (!pool_kernel_serves(g)) return false;
@@ -176,7 +178,7 @@ void max_pool(const PoolWindows& w, const ConvGeometry& g, int64_t planes, const
               bool column_major, int threads) {
   const int64_t in_size = g.input_size(), out_size = g.output_size(), last = g.rank - 1;
   if constexpr (std::is_same_v<T, float>) {
-    if (indices == nullptr && run_pool_kernels(w, g, planes, kernels::PoolF32Kind::Max, x, y, threads,
+    if (indices == nullptr && run_pool_kernels(w, g, planes, false, x, y, threads,
                                                [&](int64_t begin, int64_t end) {
                                                  kernels::pool_f32(g, kernels::PoolF32Kind::Max, nullptr, nullptr, x,
                                                                    y, begin, end);
@@ -204,7 +206,10 @@ void average_pool(const PoolWindows& w, const ConvGeometry& g, int64_t planes, c
       std::vector<float> count_h(static_cast<size_t>(ah.output)), count_w(static_cast<size_t>(aw.output));
       for (int64_t o = 0; o < ah.output; ++o) count_h[o] = static_cast<float>(taps(ad, 0) * taps(ah, o));
       for (int64_t o = 0; o < aw.output; ++o) count_w[o] = static_cast<float>(taps(aw, o));
-      if (run_pool_kernels(w, g, planes, kernels::PoolF32Kind::Average, x, y, threads,
+      // The divisor is then the plane size unless padding counts.
+      const bool whole_plane_mean =
+          window_covers_plane(w) && count_h[0] * count_w[0] == static_cast<float>(g.input_size());
+      if (run_pool_kernels(w, g, planes, whole_plane_mean, x, y, threads,
                            [&](int64_t begin, int64_t end) {
                              kernels::pool_f32(g, kernels::PoolF32Kind::Average, count_h.data(), count_w.data(), x,
                                                y, begin, end);
