@@ -32,13 +32,17 @@ size_t BufferCache::size_class(size_t bytes, size_t alignment) {
 }
 
 std::shared_ptr<void> BufferCache::take(size_t bytes, size_t alignment) {
-  const size_t size = size_class(bytes, alignment);
+  size_t size = size_class(bytes, alignment);
   void* data = nullptr;
   {
     std::lock_guard<std::mutex> lock(state_->mutex);
-    auto it = state_->idle.find(size);
-    if (it != state_->idle.end()) {
+    // Best fit: the request's own class, else the smallest idle buffer up to kMaxOversize times
+    // larger. Without the second, a run whose sizes keep growing (DenseNet's Concat outputs)
+    // holds every smaller buffer it released idle beside the larger ones it allocates.
+    auto it = state_->idle.lower_bound(size);
+    if (it != state_->idle.end() && it->first / kMaxOversize <= size) {
       data = it->second.data;
+      size = it->first;  // the buffer keeps its class when it comes back
       state_->idle.erase(it);
       state_->idle_bytes -= size;
     } else {

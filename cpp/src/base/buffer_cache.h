@@ -19,14 +19,17 @@ namespace onyxrt {
 class BufferCache {
  public:
   static constexpr uint64_t kKeepRuns = 2;
+  // A request with no idle buffer of its own class takes the smallest idle one at most this many
+  // times its size (the rest of the buffer is memory already paged in, idle otherwise).
+  static constexpr size_t kMaxOversize = 2;
 
   BufferCache();
   ~BufferCache();
   BufferCache(const BufferCache&) = delete;
   BufferCache& operator=(const BufferCache&) = delete;
 
-  // A buffer of at least `bytes` (a multiple of the alignment), from the cache or the system;
-  // nullptr when the system refuses. Not zeroed.
+  // A buffer of at least `bytes` (a multiple of the alignment), from the cache (best fit, up to
+  // kMaxOversize times larger) or the system; nullptr when the system refuses. Not zeroed.
   std::shared_ptr<void> take(size_t bytes, size_t alignment);
 
   // Marks the end of a run: buffers released before the last kKeepRuns runs are freed.

@@ -5,6 +5,7 @@
 #include <limits>
 #include <vector>
 
+#include "base/mapped_file.h"
 #include "base/parallel.h"
 #include "kernels/conv.h"
 #include "kernels/conv_direct.h"
@@ -195,6 +196,10 @@ ConvCore::ConvCore(const KernelInfo& info, ConvActivation activation, int z_inpu
   for (int64_t g = 0; g < group_; ++g)
     packed_.push_back(kernels::pack_a_f32(false, m_g, k_g, wf.data<float>() + g * m_g * k_g, k_g));
   packed_shape_ = w->shape();
+  release_mapped_pages(w->raw(), w->nbytes());  // the packed copy is what runs read
+  // A float W is read for its shape only from now on (every path uses the packed copy), so the
+  // session may free it; a 16-bit W is kept.
+  if (w->dtype() == DataType::Float) info.release_constant(1);
 }
 
 void ConvCore::compute(KernelContext& ctx) const {
