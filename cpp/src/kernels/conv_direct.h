@@ -34,6 +34,16 @@ bool conv_direct_f32_supported(const ConvGeometry& g, const PackedMatrixA& w);
 void conv_direct_f32(const ConvGeometry& g, const PackedMatrixA& w, const float* x, float* y, int64_t ldy,
                      const ConvDirectEpilogue& epilogue, int threads);
 
+// The channels-in-lanes form (conv_direct/variants.h, ConvDirectTTiles) with W^T packed by
+// pack_b_f32(true, C x kernel, M, W, C x kernel): for the CPUs that have it, and grids whose
+// rows would leave the positions-in-lanes tile partly empty. Same results, same contract.
+bool conv_direct_t_f32_available();
+// Whether the transposed form is expected to be faster for this geometry and m output channels.
+bool conv_direct_t_f32_preferred(const ConvGeometry& g, int64_t m);
+bool conv_direct_t_f32_supported(const ConvGeometry& g, const PackedMatrixB& w);
+void conv_direct_t_f32(const ConvGeometry& g, const PackedMatrixB& w, const float* x, float* y, int64_t ldy,
+                       const ConvDirectEpilogue& epilogue, int threads);
+
 const char* conv_direct_f32_kernel_name();
 
 }  // namespace onyxrt::kernels

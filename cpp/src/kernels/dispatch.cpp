@@ -66,6 +66,10 @@ KernelTable build_table() {
   for (const ConvDirectF32Variant& v : kConvDirectF32Variants) {
     if (tier_enabled(v.tier)) t.conv_direct_f32 = v;
   }
+  t.conv_direct_t_f32 = kConvDirectTF32Variants[0];
+  for (const ConvDirectTF32Variant& v : kConvDirectTF32Variants) {
+    if (v.tiles != nullptr && tier_enabled(v.tier)) t.conv_direct_t_f32 = v;
+  }
   t.pool_f32 = kPoolF32Variants[0];
   for (const PoolF32Variant& v : kPoolF32Variants) {
     if (tier_enabled(v.tier)) t.pool_f32 = v;

@@ -25,6 +25,7 @@ struct KernelTable {
   SoftmaxF32Variant softmax_f32;
   DepthwiseF32Variant depthwise_f32;
   ConvDirectF32Variant conv_direct_f32;  // its MR is the gemm_f32 microkernel's (same tier)
+  ConvDirectTF32Variant conv_direct_t_f32;  // no kernel (tiles null) below AVX-512
   PoolF32Variant pool_f32;
   VmathF32Variant vmath_f32[kVmathF32Count];  // indexed by VmathF32
 };

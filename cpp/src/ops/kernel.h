@@ -18,12 +18,16 @@ namespace onyxrt::ops {
 // pre-packing. Attribute getters check the attribute's type and fail naming the node.
 class KernelInfo {
  public:
+  // static_shapes[i]: what the session knows of input i's shape before any run (each dim a size,
+  // or -1), or null when not even the rank is known; may be shorter than the inputs.
   KernelInfo(const ir::Node& node, int64_t opset, std::vector<const Tensor*> constant_inputs,
-             const SubgraphCompiler* subgraph_compiler = nullptr)
+             const SubgraphCompiler* subgraph_compiler = nullptr,
+             std::vector<const std::vector<int64_t>*> static_shapes = {})
       : node_(node),
         opset_(opset),
         constant_inputs_(std::move(constant_inputs)),
-        subgraph_compiler_(subgraph_compiler) {}
+        subgraph_compiler_(subgraph_compiler),
+        static_shapes_(std::move(static_shapes)) {}
 
   const ir::Node& node() const { return node_; }
   int64_t opset() const { return opset_; }
@@ -42,6 +46,11 @@ class KernelInfo {
     released_[i] = true;
   }
   bool constant_released(size_t i) const { return i < released_.size() && released_[i]; }
+  // Input i's shape as known before any run (dims of -1 unknown), or null. A hint for choosing a
+  // kernel's form (a weight layout), never for correctness: runs see and check the real shapes.
+  const std::vector<int64_t>* static_input_shape(size_t i) const {
+    return i < static_shapes_.size() ? static_shapes_[i] : nullptr;
+  }
 
   bool has_attr(const std::string& name) const { return node_.find_attribute(name) != nullptr; }
   int64_t attr_int(const std::string& name, int64_t fallback) const;
@@ -72,6 +81,7 @@ class KernelInfo {
   int64_t opset_;
   std::vector<const Tensor*> constant_inputs_;
   const SubgraphCompiler* subgraph_compiler_;
+  std::vector<const std::vector<int64_t>*> static_shapes_;
   mutable std::vector<bool> released_;
 };
 

@@ -60,8 +60,12 @@ WindowAttributes parse_window_attributes(const KernelInfo& info) {
   return a;
 }
 
-WindowPlan resolve_window(const WindowAttributes& a, const KernelContext& ctx, const Shape& input,
-                          const std::vector<int64_t>& kernel) {
+namespace {
+
+// Failer: KernelContext at run time, KernelInfo at session creation (both name the node).
+template <class Failer>
+WindowPlan resolve_window_with(const WindowAttributes& a, const Failer& ctx, const Shape& input,
+                               const std::vector<int64_t>& kernel) {
   if (input.size() < 3)
     ctx.fail(ErrorCode::InvalidArgument, "input must have N, C and at least one spatial axis, got shape ",
              shape_to_string(input));
@@ -132,6 +136,18 @@ WindowPlan resolve_window(const WindowAttributes& a, const KernelContext& ctx, c
     plan.pad_end[d] = pe;
   }
   return plan;
+}
+
+}  // namespace
+
+WindowPlan resolve_window(const WindowAttributes& attrs, const KernelContext& ctx, const Shape& input,
+                          const std::vector<int64_t>& kernel) {
+  return resolve_window_with(attrs, ctx, input, kernel);
+}
+
+WindowPlan resolve_window(const WindowAttributes& attrs, const KernelInfo& info, const Shape& input,
+                          const std::vector<int64_t>& kernel) {
+  return resolve_window_with(attrs, info, input, kernel);
 }
 
 WindowPlan resolve_pool_window(const WindowAttributes& attrs, const KernelContext& ctx, const Shape& input) {

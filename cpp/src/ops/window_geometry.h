@@ -37,6 +37,9 @@ struct WindowPlan {
 // NotImplemented beyond kernels::kMaxConvSpatialRank spatial dims.
 WindowPlan resolve_window(const WindowAttributes& attrs, const KernelContext& ctx, const Shape& input,
                           const std::vector<int64_t>& kernel);
+// The same at session creation, for a shape known ahead (KernelInfo::static_input_shape).
+WindowPlan resolve_window(const WindowAttributes& attrs, const KernelInfo& info, const Shape& input,
+                          const std::vector<int64_t>& kernel);
 
 // Spatial axes the pooling kernels handle; fewer are run as leading unit axes.
 inline constexpr int kMaxPoolSpatialRank = 3;

@@ -5,6 +5,7 @@
 
 #include "base/error.h"
 #include "ir/topological_order.h"
+#include "optimizer/static_shapes.h"
 #include "runtime/planned_subgraph.h"
 
 namespace onyxrt::runtime {
@@ -139,6 +140,15 @@ ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& grap
   std::vector<size_t> order = ir::topological_order(graph, available);
   plan.steps.reserve(order.size());
 
+  // Shapes known before any run, offered to the kernels as hints for their weight layouts (the
+  // main graph's; a subgraph's values depend on its iterations).
+  std::unordered_map<std::string, std::vector<int64_t>> known_shapes;
+  if (&graph == &model.graph)
+    for (const auto& [name, dims] : optimizer::static_shapes(model)) {
+      std::vector<int64_t>& shape = known_shapes[name];
+      for (const Dim& d : dims) shape.push_back(d.is_fixed() ? d.value : -1);
+    }
+
   // Readers left per constant slot; a constant that is a graph output, is read by a subgraph or by
   // a kernel that needs its data is pinned. The rest lose their data after their last reader.
   std::unordered_map<int32_t, int> readers_left;
@@ -180,7 +190,12 @@ ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& grap
     }
     for (const ir::Graph* body : subgraph_bodies(node))
       for (const std::string& name : ir::outer_scope_inputs(*body)) step.implicit_inputs.push_back(slot(name));
-    const ops::KernelInfo info(node, step.opset, std::move(constants), &compile_subgraph);
+    std::vector<const std::vector<int64_t>*> shapes;
+    for (const std::string& in : node.inputs) {
+      auto it = in.empty() ? known_shapes.end() : known_shapes.find(in);
+      shapes.push_back(it == known_shapes.end() ? nullptr : &it->second);
+    }
+    const ops::KernelInfo info(node, step.opset, std::move(constants), &compile_subgraph, std::move(shapes));
     step.kernel = step.def->create(info);
     if (release)
       for (size_t i = 0; i < node.inputs.size(); ++i)

@@ -1,12 +1,13 @@
 // The direct convolution (kernels/conv_direct.h) against a naive double-precision convolution,
-// every variant of conv_direct/conv_direct_f32.inc with weights packed for the GEMM microkernel
-// of its tier: pointwise (the input as the source) and windows through the stride-phase planes
+// every variant of conv_direct/conv_direct_f32.inc (and of the transposed conv_direct_t_f32.inc)
+// with weights packed for the GEMM microkernel of its tier: pointwise (the input as the source) and windows through the stride-phase planes
 // (1-D and 2-D, kernels 1x1 to 7x7, strides 1 to 3, dilations, padding beyond the kernel,
 // widths either side of the tile), output channel counts around the tile height, reductions
 // deeper than one K slice, 1 and 2 threads, bias, a residual (also in the output's own buffer),
 // Relu / Clip clamps and NaN passing through.
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -68,8 +69,16 @@ std::vector<double> reference(const ConvGeometry& g, int64_t m, const std::vecto
 
 enum class Residual { None, Separate, InPlace };
 
-void check(const ConvDirectF32Variant& v, const GemmF32Config& cfg, const Case& c, int threads, int clamp,
-           bool nan, uint32_t seed, Residual residual = Residual::None) {
+// One form of the kernel: packs w ([M, K]) its way, then runs the convolution.
+struct Form {
+  const char* name;
+  std::function<bool(const ConvGeometry&, int64_t m, const std::vector<float>& w, const float* x, float* y,
+                     int64_t ldy, const ConvDirectEpilogue& ep, int threads)>
+      run;  // false: the geometry is not served
+};
+
+void check(const Form& v, const Case& c, int threads, int clamp, bool nan, uint32_t seed,
+           Residual residual = Residual::None) {
   const ConvGeometry g = geometry(c);
   const int64_t os = g.output_size(), ks = g.kernel_size(), k = c.channels * ks;
   if (os == 0) return;
@@ -77,8 +86,6 @@ void check(const ConvDirectF32Variant& v, const GemmF32Config& cfg, const Case& 
   const auto w = ktest::random_floats(static_cast<size_t>(c.m * k), seed + 1);
   const auto bias = ktest::random_floats(static_cast<size_t>(c.m), seed + 2);
   if (nan) x[x.size() / 2] = std::numeric_limits<float>::quiet_NaN();
-  const PackedMatrixA packed = pack_a_f32_with(cfg, false, c.m, k, w.data(), k);
-  KCHECK(conv_direct_f32_supported_with(v, cfg, g, packed), "%s: geometry unexpectedly unsupported", v.name);
   ConvDirectEpilogue ep;
   ep.bias = bias.data();
   ep.clamp = clamp != 0;
@@ -91,7 +98,7 @@ void check(const ConvDirectF32Variant& v, const GemmF32Config& cfg, const Case& 
     for (int64_t o = os; o < ldy; ++o) z[i * ldy + o] = -7.0f;
   if (residual == Residual::InPlace) y = z;
   if (residual != Residual::None) ep.z = residual == Residual::InPlace ? y.data() : z.data();
-  conv_direct_f32_with(v, cfg, g, packed, x.data(), y.data(), ldy, ep, threads);
+  KCHECK(v.run(g, c.m, w, x.data(), y.data(), ldy, ep, threads), "%s: geometry unexpectedly unsupported", v.name);
   std::vector<double> want = reference(g, c.m, x, w, bias);
   if (residual != Residual::None)
     for (int64_t i = 0; i < c.m; ++i)
@@ -118,6 +125,7 @@ void check(const ConvDirectF32Variant& v, const GemmF32Config& cfg, const Case& 
 
 int main() {
   uint32_t seed = 1;
+  std::vector<Form> forms;
   for (const ConvDirectF32Variant& v : kConvDirectF32Variants) {
     if (!cpu_supports(v.tier)) {
       std::printf("SKIP %s: this CPU lacks %s\n", v.name, isa_tier_name(v.tier));
@@ -129,13 +137,36 @@ int main() {
     KCHECK(uk != nullptr && uk->mr == v.mr && uk->nr == v.nr, "%s: no GEMM microkernel of its tile", v.name);
     if (uk == nullptr) continue;
     const GemmF32Config cfg = gemm_f32_config_for(*uk);
+    forms.push_back(Form{v.name, [v, cfg](const ConvGeometry& g, int64_t m, const std::vector<float>& w, const float* x,
+                                          float* y, int64_t ldy, const ConvDirectEpilogue& ep, int threads) {
+      const int64_t k = g.channels * g.kernel_size();
+      const PackedMatrixA packed = pack_a_f32_with(cfg, false, m, k, w.data(), k);
+      if (!conv_direct_f32_supported_with(v, cfg, g, packed)) return false;
+      conv_direct_f32_with(v, cfg, g, packed, x, y, ldy, ep, threads);
+      return true;
+    }});
+    for (const ConvDirectTF32Variant& t : kConvDirectTF32Variants) {
+      if (t.tiles == nullptr || t.tier != v.tier) continue;
+      KCHECK(t.nr == uk->nr, "%s: not the NR of the GEMM microkernel of its tier", t.name);
+      forms.push_back(Form{t.name, [t, v, cfg](const ConvGeometry& g, int64_t m, const std::vector<float>& w,
+                                               const float* x, float* y, int64_t ldy, const ConvDirectEpilogue& ep,
+                                               int threads) {
+        const int64_t k = g.channels * g.kernel_size();
+        const PackedMatrixB packed = pack_b_f32_with(cfg, true, k, m, w.data(), k);
+        if (!conv_direct_t_f32_supported_with(t, v, cfg, g, packed)) return false;
+        conv_direct_t_f32_with(t, v, cfg, g, packed, x, y, ldy, ep, threads);
+        return true;
+      }});
+    }
+  }
+  for (const Form& v : forms) {
     const int before = ktest::failures;
     // Pointwise: the input itself is the source; position counts around the tile width.
     for (int64_t hw : {1, 5, 16, 33, 49, 100})
-      for (int64_t m : {int64_t{1}, int64_t{5}, int64_t{v.mr}, int64_t{v.mr} + 1, int64_t{40}})
+      for (int64_t m : {int64_t{1}, int64_t{5}, int64_t{12}, int64_t{13}, int64_t{33}, int64_t{40}})
         for (int64_t channels : {1, 3, 24}) {
           const Case c{2, channels, m, {hw, 1}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}};
-          check(v, cfg, c, hw == 100 ? 2 : 1, static_cast<int>(m % 3), false, seed++);
+          check(v, c, hw == 100 ? 2 : 1, static_cast<int>(m % 3), false, seed++);
         }
     // Windows through the planes.
     for (int64_t in : {1, 4, 7, 14, 17, 33})
@@ -145,32 +176,32 @@ int main() {
             const int64_t dil = in % 2 == 1 && k > 1 ? 2 : 1;
             const Case c2{2, 3, 13, {in, in + 3}, {k, k > 2 ? k - 1 : k}, {s, s == 3 ? 1 : s}, {1, dil},
                           {pad, pad / 2}, {pad / 2, pad}};
-            check(v, cfg, c2, 1, static_cast<int>((in + k) % 3), false, seed++);
+            check(v, c2, 1, static_cast<int>((in + k) % 3), false, seed++);
             const Case c1{1, 2, 6, {in + 9, 1}, {k, 1}, {s, 1}, {dil, 1}, {pad, 0}, {0, 0}};
-            check(v, cfg, c1, 1, 0, false, seed++);
+            check(v, c1, 1, 0, false, seed++);
           }
     // Reductions deeper than one K slice, several threads, the network shapes' tile counts.
     const Case deep{2, 120, 32, {9, 11}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}};
-    check(v, cfg, deep, 1, 1, false, seed++);
-    check(v, cfg, deep, 2, 2, false, seed++);
+    check(v, deep, 1, 1, false, seed++);
+    check(v, deep, 2, 2, false, seed++);
     const Case deep_pointwise{2, 1100, 7, {7, 7}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}};
-    check(v, cfg, deep_pointwise, 2, 0, false, seed++);
+    check(v, deep_pointwise, 2, 0, false, seed++);
     const Case wide{2, 16, 36, {28, 28}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}};
-    check(v, cfg, wide, 2, 1, false, seed++);
+    check(v, wide, 2, 1, false, seed++);
     const Case stem{2, 3, 32, {32, 30}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}};
-    check(v, cfg, stem, 2, 2, false, seed++);
+    check(v, stem, 2, 2, false, seed++);
     // A residual added before the clamp: pointwise, on the planes (compacted or not), deeper than
     // a slice, and in the output's own buffer.
     for (Residual r : {Residual::Separate, Residual::InPlace}) {
-      check(v, cfg, Case{2, 24, 13, {10, 10}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}}, 1, 1, false, seed++, r);
-      check(v, cfg, wide, 2, 2, false, seed++, r);
-      check(v, cfg, Case{2, 8, 13, {9, 12}, {1, 1}, {2, 2}, {1, 1}, {0, 0}, {0, 0}}, 1, 0, false, seed++, r);
-      check(v, cfg, deep, 2, 1, false, seed++, r);
-      check(v, cfg, deep_pointwise, 2, 1, false, seed++, r);
+      check(v, Case{2, 24, 13, {10, 10}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}}, 1, 1, false, seed++, r);
+      check(v, wide, 2, 2, false, seed++, r);
+      check(v, Case{2, 8, 13, {9, 12}, {1, 1}, {2, 2}, {1, 1}, {0, 0}, {0, 0}}, 1, 0, false, seed++, r);
+      check(v, deep, 2, 1, false, seed++, r);
+      check(v, deep_pointwise, 2, 1, false, seed++, r);
     }
     // NaN in the input stays NaN through the clamps, as through Relu and Clip.
-    check(v, cfg, wide, 1, 1, true, seed++);
-    check(v, cfg, Case{2, 24, 13, {10, 10}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}}, 1, 2, true, seed++);
+    check(v, wide, 1, 1, true, seed++);
+    check(v, Case{2, 24, 13, {10, 10}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}}, 1, 2, true, seed++);
     std::printf("%s %s\n", ktest::failures == before ? "PASS" : "FAIL", v.name);
   }
   return ktest::finish("test_conv_direct");

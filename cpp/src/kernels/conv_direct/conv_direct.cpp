@@ -68,13 +68,61 @@ void run_tiles(const ConvDirectF32Variant& v, const ConvDirectTiles& t, int taps
 
 }  // namespace
 
-bool conv_direct_f32_supported_with(const ConvDirectF32Variant& v, const GemmF32Config& cfg, const ConvGeometry& g,
-                                    const PackedMatrixA& w) {
-  if (w.empty() || !PackedAccess::fits(w, cfg) || v.mr != cfg.ukernel.mr) return false;
-  if (w.k() != g.channels * g.kernel_size()) return false;
+// The source of both forms: the input itself (pointwise) or its planes, with each reduction
+// step's offset and the grid row width; false when neither serves the geometry.
+struct Source {
+  const float* data = nullptr;
+  int64_t cols = 0, positions = 0;  // grid row width, grid positions
+  bool overread = false;            // NR - 1 floats past the last position are readable
+  WindowPlanes planes;
+};
+
+bool source_serves(const ConvGeometry& g) {
   if (g.is_pointwise()) return true;
   WindowPlanes p;
   return make_window_planes(g, p) && g.channels <= kMaxPlaneFloats / p.size;
+}
+
+Source prepare_source(const ConvDirectF32Variant& v, const ConvGeometry& g, const float* x, Buffers& b,
+                      int threads) {
+  Source s;
+  const int64_t k = g.channels * g.kernel_size();
+  if (b.offset.size() < static_cast<size_t>(k)) b.offset.resize(static_cast<size_t>(k));
+  if (g.is_pointwise()) {  // position o of channel c at x[c * in_size + o]
+    const int64_t in_size = g.input_size();
+    for (int64_t c = 0; c < g.channels; ++c) b.offset[c] = c * in_size;
+    s.data = x, s.cols = g.output[g.rank - 1], s.positions = g.output_size();
+    return s;
+  }
+  WindowPlanes& p = s.planes;
+  make_window_planes(g, p);
+  const int64_t stride = (p.size + 15) / 16 * 16;  // each channel's planes start on a cache line
+  float* planes = grow(b.planes, g.channels * stride);
+  const int64_t grain = std::max<int64_t>(1, 16384 / stride);
+  parallel_for(g.channels, grain, threads, [&](int64_t c0, int64_t c1) { v.planes(g, x, c0, c1, planes, stride); });
+  for (int64_t c = 0; c < g.channels; ++c)
+    for (int tap = 0; tap < p.taps; ++tap) b.offset[c * p.taps + tap] = c * stride + p.tap_offset[tap];
+  // Output (oh, ow) is grid position oh * cols + ow; the slack after the planes covers a tile's
+  // reads past the last position.
+  s.data = planes, s.cols = p.cols, s.positions = (p.out_h - 1) * p.cols + p.out_w, s.overread = true;
+  return s;
+}
+
+// Y may be Z's buffer (a planner reusing it): over several K slices the first would overwrite
+// Z before the last adds it, so Z is set aside first.
+const float* residual_source(const float* z, const float* y, int64_t rows, int64_t ldy, bool several_slices,
+                             Buffers& b) {
+  const auto at = [](const float* f) { return reinterpret_cast<std::uintptr_t>(f); };
+  if (z == nullptr || !several_slices || at(z) >= at(y + rows * ldy) || at(y) >= at(z + rows * ldy)) return z;
+  float* copy = grow(b.residual, rows * ldy);
+  std::memcpy(copy, z, static_cast<size_t>(rows * ldy) * sizeof(float));
+  return copy;
+}
+
+bool conv_direct_f32_supported_with(const ConvDirectF32Variant& v, const GemmF32Config& cfg, const ConvGeometry& g,
+                                    const PackedMatrixA& w) {
+  if (w.empty() || !PackedAccess::fits(w, cfg) || v.mr != cfg.ukernel.mr) return false;
+  return w.k() == g.channels * g.kernel_size() && source_serves(g);
 }
 
 void conv_direct_f32_with(const ConvDirectF32Variant& v, const GemmF32Config& cfg, const ConvGeometry& g,
@@ -86,38 +134,12 @@ void conv_direct_f32_with(const ConvDirectF32Variant& v, const GemmF32Config& cf
   t.m = w.m(), t.mpad = (t.m + v.mr - 1) / v.mr * v.mr;
   t.bias = epilogue.bias, t.clamp = epilogue.clamp, t.lo = epilogue.lo, t.hi = epilogue.hi;
   Buffers& b = buffers;
-  // Y may be Z's buffer (a planner reusing it): over several K slices the first would overwrite
-  // Z before the last adds it, so Z is set aside first.
-  const float* z = epilogue.z;
-  const auto at = [](const float* f) { return reinterpret_cast<std::uintptr_t>(f); };
-  if (z != nullptr && t.k > t.slice && at(z) < at(y + t.m * ldy) && at(y) < at(z + t.m * ldy)) {
-    float* copy = grow(b.residual, t.m * ldy);
-    std::memcpy(copy, z, static_cast<size_t>(t.m * ldy) * sizeof(float));
-    z = copy;
-  }
-  t.z = z;
-  if (b.offset.size() < static_cast<size_t>(t.k)) b.offset.resize(static_cast<size_t>(t.k));
-  t.offset = b.offset.data();
-  const int64_t in_size = g.input_size(), out_size = g.output_size();  // equal when pointwise
-  if (g.is_pointwise()) {  // the input is the source: position o of channel c at x[c * in_size + o]
-    for (int64_t c = 0; c < g.channels; ++c) b.offset[c] = c * in_size;
-    t.source = x, t.positions = out_size, t.tail_overread = false, t.c = y, t.ldc = ldy;
-    run_tiles(v, t, 1, threads);
-    return;
-  }
-  WindowPlanes p;
-  make_window_planes(g, p);
-  const int64_t stride = (p.size + 15) / 16 * 16;  // each channel's planes start on a cache line
-  float* planes = grow(b.planes, g.channels * stride);
-  const int64_t grain = std::max<int64_t>(1, 16384 / stride);
-  parallel_for(g.channels, grain, threads,
-               [&](int64_t c0, int64_t c1) { v.planes(g, x, c0, c1, planes, stride); });
-  for (int64_t c = 0; c < g.channels; ++c)
-    for (int tap = 0; tap < p.taps; ++tap) b.offset[c * p.taps + tap] = c * stride + p.tap_offset[tap];
-  // Output (oh, ow) is grid position oh * cols + ow; the slack after the planes covers a tile's
-  // reads past the last position.
-  t.source = planes, t.positions = (p.out_h - 1) * p.cols + p.out_w, t.tail_overread = true;
-  const bool compact = p.cols != p.out_w;
+  const float* z = residual_source(epilogue.z, y, t.m, ldy, t.k > t.slice, b);
+  const Source source = prepare_source(v, g, x, b, threads);
+  t.offset = b.offset.data(), t.source = source.data, t.positions = source.positions;
+  t.tail_overread = source.overread, t.z = z;
+  const WindowPlanes& p = source.planes;
+  const bool compact = !g.is_pointwise() && p.cols != p.out_w;
   if (compact) {  // the residual and the clamp after it wait for the compaction
     t.ldc = (t.positions + 15) / 16 * 16;
     t.c = grow(b.grid, t.m * t.ldc);
@@ -126,7 +148,7 @@ void conv_direct_f32_with(const ConvDirectF32Variant& v, const GemmF32Config& cf
   } else {
     t.c = y, t.ldc = ldy;
   }
-  run_tiles(v, t, p.taps, threads);
+  run_tiles(v, t, g.is_pointwise() ? 1 : p.taps, threads);
   if (!compact) return;
   const int64_t rows = t.m * p.out_h;
   parallel_for(rows, std::max<int64_t>(1, 8192 / p.out_w), threads, [&](int64_t r0, int64_t r1) {
@@ -145,6 +167,85 @@ void conv_direct_f32_with(const ConvDirectF32Variant& v, const GemmF32Config& cf
       }
     }
   });
+}
+
+bool conv_direct_t_f32_supported_with(const ConvDirectTF32Variant& v, const ConvDirectF32Variant& planes,
+                                      const GemmF32Config& cfg, const ConvGeometry& g, const PackedMatrixB& w) {
+  (void)planes;
+  return v.tiles != nullptr && !w.empty() && PackedAccess::fits(w, cfg) && v.nr == cfg.ukernel.nr &&
+         w.k() == g.channels * g.kernel_size() && source_serves(g);
+}
+
+void conv_direct_t_f32_with(const ConvDirectTF32Variant& v, const ConvDirectF32Variant& planes,
+                            const GemmF32Config& cfg, const ConvGeometry& g, const PackedMatrixB& w,
+                            const float* x, float* y, int64_t ldy, const ConvDirectEpilogue& epilogue, int threads) {
+  ONYXRT_ENFORCE(conv_direct_t_f32_supported_with(v, planes, cfg, g, w),
+                 "conv_direct_t_f32: geometry or packing not supported");
+  ConvDirectTTiles t;
+  t.k = w.k(), t.slice = cfg.kc, t.weights = PackedAccess::data(w);
+  t.m = w.n(), t.npad = (t.m + v.nr - 1) / v.nr * v.nr;
+  t.bias = epilogue.bias, t.clamp = epilogue.clamp, t.lo = epilogue.lo, t.hi = epilogue.hi;
+  Buffers& b = buffers;
+  t.z = residual_source(epilogue.z, y, t.m, ldy, t.k > t.slice, b);
+  const Source source = prepare_source(planes, g, x, b, threads);
+  t.offset = b.offset.data(), t.source = source.data;
+  t.out_w = g.output[g.rank - 1], t.cols = source.cols, t.outputs = g.output_size();
+  t.y = y, t.ldy = ldy;
+  // Work units: output rows (whole, so tiles never straddle them) in chunks whose source stays in
+  // cache across the channel panels, times parts of the channels when the rows run short.
+  const int64_t depth = std::min(t.k, t.slice);
+  const int64_t taps = g.is_pointwise() ? 1 : source.planes.taps;
+  const int64_t channels_per_slice = std::max<int64_t>(1, depth / std::max<int64_t>(1, taps));
+  const int64_t rows = t.outputs / t.out_w;
+  int64_t chunk_rows = std::max<int64_t>(1, kChunkSourceFloats / channels_per_slice / std::max<int64_t>(1, t.cols));
+  const int64_t work = t.m * t.k * t.outputs;
+  const int useful = static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(1, work / 262144)));
+  if (useful > 1) chunk_rows = std::min(chunk_rows, std::max<int64_t>(1, (rows + 2 * useful - 1) / (2 * useful)));
+  const int64_t chunks = (rows + chunk_rows - 1) / chunk_rows;
+  const int64_t panels = (t.m + v.nr - 1) / v.nr;
+  const int64_t parts = chunks >= useful ? 1 : std::min<int64_t>(panels, (useful + chunks - 1) / chunks);
+  parallel_for(chunks * parts, 1, useful, [&](int64_t u0, int64_t u1) {
+    for (int64_t u = u0; u < u1; ++u) {
+      const int64_t r0 = (u / parts) * chunk_rows * t.out_w, part = u % parts;
+      const int64_t m0 = panels * part / parts * v.nr, m1 = std::min(t.m, panels * (part + 1) / parts * v.nr);
+      if (m0 < m1) v.tiles(t, m0, m1, r0, std::min(t.outputs, r0 + chunk_rows * t.out_w));
+    }
+  });
+}
+
+bool conv_direct_t_f32_available() { return kernel_table().conv_direct_t_f32.tiles != nullptr; }
+
+// Lanes lost by each form: the positions-in-lanes tile computes the planes' grid (padding
+// columns included) rounded up to its width; the transposed one computes every output position
+// once and rounds the channels up to its width. The transposed store costs a little: it must win
+// by 3%.
+bool conv_direct_t_f32_preferred(const ConvGeometry& g, int64_t m) {
+  const KernelTable& table = kernel_table();
+  const ConvDirectTF32Variant& t = table.conv_direct_t_f32;
+  if (t.tiles == nullptr || !source_serves(g) || m < 1) return false;
+  const int64_t outputs = g.output_size();
+  int64_t grid = outputs;
+  if (!g.is_pointwise()) {
+    WindowPlanes p;
+    make_window_planes(g, p);
+    grid = (p.out_h - 1) * p.cols + p.out_w;
+  }
+  const int lanes_nr = table.conv_direct_f32.nr;
+  const double lanes = static_cast<double>(outputs) / static_cast<double>((grid + lanes_nr - 1) / lanes_nr * lanes_nr);
+  const double transposed = static_cast<double>(m) / static_cast<double>((m + t.nr - 1) / t.nr * t.nr);
+  return transposed > 1.03 * lanes;
+}
+
+bool conv_direct_t_f32_supported(const ConvGeometry& g, const PackedMatrixB& w) {
+  const KernelTable& table = kernel_table();
+  return conv_direct_t_f32_supported_with(table.conv_direct_t_f32, table.conv_direct_f32, table.gemm_f32, g, w);
+}
+
+void conv_direct_t_f32(const ConvGeometry& g, const PackedMatrixB& w, const float* x, float* y, int64_t ldy,
+                       const ConvDirectEpilogue& epilogue, int threads) {
+  const KernelTable& table = kernel_table();
+  conv_direct_t_f32_with(table.conv_direct_t_f32, table.conv_direct_f32, table.gemm_f32, g, w, x, y, ldy, epilogue,
+                         threads);
 }
 
 bool conv_direct_f32_supported(const ConvGeometry& g, const PackedMatrixA& w) {

@@ -57,6 +57,48 @@ inline constexpr ConvDirectF32Variant kConvDirectF32Variants[] = {
 };
 static_assert(kConvDirectF32Variants[0].tier == IsaTier::Generic, "conv_direct_f32.inc must list generic first");
 
+// The channels-in-lanes form, for grids whose rows leave the position lanes part empty (7x7,
+// 14x14): a tile is R <= rows output positions of one output row (broadcast from the source) x
+// NR output channels (vectors of W^T, packed by pack_b_f32 as B panels), transposed in registers
+// at the store. Output r (row-major over the output) reads grid position
+// r + (r / out_w) * (cols - out_w); position[0..outputs) is not needed beyond that.
+struct ConvDirectTTiles {
+  int64_t k = 0, slice = 0;
+  const float* weights = nullptr;  // PackedMatrixB data (NR-column panels, K slices of `slice`)
+  int64_t m = 0, npad = 0;         // output channels, rounded up to NR
+  const float* source = nullptr;
+  const int64_t* offset = nullptr;
+  int64_t out_w = 0, cols = 0, outputs = 0;  // output row width, grid row width, output positions
+  float* y = nullptr;
+  int64_t ldy = 0;                 // channel i, output r at y[i * ldy + r]
+  const float* bias = nullptr;
+  const float* z = nullptr;        // residual in y's layout, or null
+  bool clamp = false;
+  float lo = 0.0f, hi = 0.0f;
+};
+
+// Computes channels [m0, m1) (m0 a multiple of NR) x output positions [r0, r1).
+using ConvDirectTTilesFn = void (*)(const ConvDirectTTiles& t, int64_t m0, int64_t m1, int64_t r0, int64_t r1);
+
+struct ConvDirectTF32Variant {
+  const char* name = "none";
+  IsaTier tier = IsaTier::Generic;
+  int rows = 0, nr = 0;                 // positions per tile (at most), channels per tile
+  ConvDirectTTilesFn tiles = nullptr;   // null: no such kernel for this CPU
+};
+
+#define CONV_DIRECT_T_F32_VARIANT(name, tier, rows, nr) \
+  void name(const ConvDirectTTiles& t, int64_t m0, int64_t m1, int64_t r0, int64_t r1);
+#include "kernels/conv_direct/conv_direct_t_f32.inc"
+#undef CONV_DIRECT_T_F32_VARIANT
+
+inline constexpr ConvDirectTF32Variant kConvDirectTF32Variants[] = {
+    {},  // none: the generic tier has no transposed kernel
+#define CONV_DIRECT_T_F32_VARIANT(name, tier, rows, nr) {#name, IsaTier::tier, rows, nr, name},
+#include "kernels/conv_direct/conv_direct_t_f32.inc"
+#undef CONV_DIRECT_T_F32_VARIANT
+};
+
 struct GemmF32Config;
 
 // kernels/conv_direct.h's functions with an explicit variant and the GEMM configuration that
@@ -66,5 +108,10 @@ bool conv_direct_f32_supported_with(const ConvDirectF32Variant& v, const GemmF32
 void conv_direct_f32_with(const ConvDirectF32Variant& v, const GemmF32Config& cfg, const ConvGeometry& g,
                           const PackedMatrixA& w, const float* x, float* y, int64_t ldy,
                           const ConvDirectEpilogue& epilogue, int threads);
+bool conv_direct_t_f32_supported_with(const ConvDirectTF32Variant& v, const ConvDirectF32Variant& planes,
+                                      const GemmF32Config& cfg, const ConvGeometry& g, const PackedMatrixB& w);
+void conv_direct_t_f32_with(const ConvDirectTF32Variant& v, const ConvDirectF32Variant& planes,
+                            const GemmF32Config& cfg, const ConvGeometry& g, const PackedMatrixB& w,
+                            const float* x, float* y, int64_t ldy, const ConvDirectEpilogue& epilogue, int threads);
 
 }  // namespace onyxrt::kernels

@@ -143,10 +143,11 @@ void run_conv(const ConvShape& s, const T* x, const T* w, const Packed* packed, 
   });
 }
 
-// Every (image, group) through the direct kernel: the residual Z and a clamp activation (Relu,
-// Clip) in its epilogue; the other activations as a pass after it.
-void run_direct(const ConvShape& s, const float* x, const kernels::PackedMatrixA* packed, const float* bias, float* y,
-                const UnitTail<float>& tail, int threads) {
+// Every (image, group) through a direct kernel (conv_one(group, x, y, epilogue)): the residual Z
+// and a clamp activation (Relu, Clip) in its epilogue; the other activations as a pass after it.
+template <class ConvOne>
+void run_direct(const ConvShape& s, const float* x, const float* bias, float* y, const UnitTail<float>& tail,
+                ConvOne&& conv_one) {
   using Kind = ConvActivation::Kind;
   kernels::ConvDirectEpilogue ep;
   const bool clamp = tail.act.kind == Kind::Relu || tail.act.kind == Kind::Clip;
@@ -160,12 +161,60 @@ void run_direct(const ConvShape& s, const float* x, const kernels::PackedMatrixA
       ep.bias = bias != nullptr ? bias + g * s.m_g : nullptr;
       const int64_t y_offset = (n * s.m + g * s.m_g) * s.out_size;
       ep.z = tail.z != nullptr ? tail.z + y_offset : nullptr;
-      kernels::conv_direct_f32(s.geometry, packed[g], x + (n * s.c + g * s.c_g) * s.in_size, y + y_offset,
-                               s.out_size, ep, threads);
+      conv_one(g, x + (n * s.c + g * s.c_g) * s.in_size, y + y_offset, ep);
       if (!clamp && tail.act.kind != Kind::None)
         apply_conv_activation(tail.act, y + y_offset, static_cast<const float*>(nullptr), s.m_g, s.out_size,
                               s.out_size);
     }
+}
+
+// W^T packed (the transposed form's layout) for a geometry that form does not serve: C^T =
+// im2col(x)^T W^T through the GEMM, column chunk by chunk, transposed into y with the bias; Z
+// and the activation follow as a pass.
+void run_transposed_gemm(const ConvShape& s, const float* x, const kernels::PackedMatrixB* packed, const float* bias,
+                         float* y, const UnitTail<float>& tail, int threads) {
+  const int64_t chunk = std::min<int64_t>(s.out_size, std::max<int64_t>(64, (int64_t{1} << 17) / std::max<int64_t>(1, s.k_g)));
+  std::vector<float>& cols = im2col_scratch<float>();
+  std::vector<float> ct(static_cast<size_t>(chunk * s.m_g));
+  if (cols.size() < static_cast<size_t>(s.k_g * chunk)) cols.resize(static_cast<size_t>(s.k_g * chunk));
+  for (int64_t n = 0; n < s.batch; ++n)
+    for (int64_t g = 0; g < s.group; ++g) {
+      const float* xg = x + (n * s.c + g * s.c_g) * s.in_size;
+      float* yg = y + (n * s.m + g * s.m_g) * s.out_size;
+      for (int64_t q0 = 0; q0 < s.out_size; q0 += chunk) {
+        const int64_t n_cols = std::min(chunk, s.out_size - q0);
+        im2col(s.geometry, xg, q0, n_cols, cols.data());
+        kernels::gemm_f32_packed(true, n_cols, 1.0f, cols.data(), n_cols, packed[g], 0.0f, ct.data(), s.m_g, threads);
+        for (int64_t i = 0; i < s.m_g; ++i) {
+          const float b = bias != nullptr ? bias[g * s.m_g + i] : 0.0f;
+          for (int64_t q = 0; q < n_cols; ++q) yg[i * s.out_size + q0 + q] = ct[q * s.m_g + i] + b;
+        }
+      }
+      if (tail.z != nullptr || tail.act.kind != ConvActivation::Kind::None) {
+        const int64_t y_offset = (n * s.m + g * s.m_g) * s.out_size;
+        apply_conv_activation(tail.act, y + y_offset, tail.z ? tail.z + y_offset : nullptr, s.m_g, s.out_size,
+                              s.out_size);
+      }
+    }
+}
+
+// Whether X's shape, known before any run, makes the transposed direct kernel the better form:
+// a hint only (a later run of another shape still computes right, in that form's layout).
+bool transposed_form_fits(const KernelInfo& info, const WindowAttributes& window, const Tensor& w, int64_t group) {
+  if (!kernels::conv_direct_t_f32_available()) return false;
+  const std::vector<int64_t>* known = info.static_input_shape(0);
+  if (known == nullptr || known->size() != w.rank()) return false;
+  Shape input = *known;
+  input[0] = 1, input[1] = w.dim(1) * group;
+  for (size_t d = 2; d < input.size(); ++d)
+    if (input[d] < 1) return false;
+  try {
+    WindowPlan plan = resolve_window(window, info, input, Shape(w.shape().begin() + 2, w.shape().end()));
+    plan.geometry.channels = w.dim(1);
+    return kernels::conv_direct_t_f32_preferred(plan.geometry, w.dim(0) / group);
+  } catch (const Error&) {  // the run will report it, against the real shape
+    return false;
+  }
 }
 
 }  // namespace
@@ -191,10 +240,18 @@ ConvCore::ConvCore(const KernelInfo& info, ConvActivation activation, int z_inpu
     depthwise_weights_ = wf;  // the direct kernel reads W as it is
     return;
   }
-  // Pre-pack each group's (M/g) x (C/g * kernel) block of the float weights.
+  // Pre-pack each group's (M/g) x (C/g * kernel) block of the float weights: as B panels of W^T
+  // for the transposed direct kernel when X's known shape favours it, else as A panels.
   const int64_t m_g = w->dim(0) / group_, k_g = w->size() / w->dim(0);
-  for (int64_t g = 0; g < group_; ++g)
-    packed_.push_back(kernels::pack_a_f32(false, m_g, k_g, wf.data<float>() + g * m_g * k_g, k_g));
+  const bool transposed = transposed_form_fits(info, window_, *w, group_);
+  for (int64_t g = 0; g < group_; ++g) {
+    const float* wg = wf.data<float>() + g * m_g * k_g;
+    if (transposed) {
+      packed_t_.push_back(kernels::pack_b_f32(true, k_g, m_g, wg, k_g));
+    } else {
+      packed_.push_back(kernels::pack_a_f32(false, m_g, k_g, wg, k_g));
+    }
+  }
   packed_shape_ = w->shape();
   release_mapped_pages(w->raw(), w->nbytes());  // the packed copy is what runs read
   // A float W is read for its shape only from now on (every path uses the packed copy), so the
@@ -213,7 +270,7 @@ void ConvCore::compute(KernelContext& ctx) const {
     ctx.fail(ErrorCode::InvalidArgument, "Z must have the output's type and shape (", data_type_name(x.dtype()), " ",
              shape_to_string(y.shape()), "), got ", data_type_name(z->dtype()), " ", shape_to_string(z->shape()));
   if (y.size() == 0) return;
-  const bool use_packed = !packed_.empty() && w.shape() == packed_shape_;
+  const bool use_packed = (!packed_.empty() || !packed_t_.empty()) && w.shape() == packed_shape_;
   run_in_compute_type(
       x, b, y,
       [&](double* yd) {
@@ -264,8 +321,18 @@ void ConvCore::run_f32(const ConvShape& s, const Tensor& x, const Tensor& w, con
     const bool constant = depthwise_weights_.defined() && w.shape() == depthwise_weights_.shape();
     const Tensor wf = constant ? depthwise_weights_ : widen_to_float(w);
     run_depthwise(s, x.data<float>(), wf.data<float>(), bias, y, tail, threads);
+  } else if (use_packed && !packed_t_.empty()) {
+    if (kernels::conv_direct_t_f32_supported(s.geometry, packed_t_[0])) {
+      run_direct(s, x.data<float>(), bias, y, tail, [&](int64_t g, const float* xg, float* yg, const auto& ep) {
+        kernels::conv_direct_t_f32(s.geometry, packed_t_[g], xg, yg, s.out_size, ep, threads);
+      });
+    } else {
+      run_transposed_gemm(s, x.data<float>(), packed_t_.data(), bias, y, tail, threads);
+    }
   } else if (use_packed && kernels::conv_direct_f32_supported(s.geometry, packed_[0])) {
-    run_direct(s, x.data<float>(), packed_.data(), bias, y, tail, threads);
+    run_direct(s, x.data<float>(), bias, y, tail, [&](int64_t g, const float* xg, float* yg, const auto& ep) {
+      kernels::conv_direct_f32(s.geometry, packed_[g], xg, yg, s.out_size, ep, threads);
+    });
   } else if (use_packed) {
     run_conv(s, x.data<float>(), static_cast<const float*>(nullptr), packed_.data(), bias, y, tail, threads);
   } else {

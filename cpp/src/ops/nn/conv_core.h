@@ -45,6 +45,7 @@ class ConvCore : public OpKernel {
   ConvActivation activation_;
   int z_input_ = -1;
   std::vector<kernels::PackedMatrixA> packed_;  // per group, when W is a float / 16-bit constant
+  std::vector<kernels::PackedMatrixB> packed_t_;  // or W^T per group, for the transposed direct kernel
   Shape packed_shape_;
   Tensor depthwise_weights_;  // float copy of a constant depthwise W (16-bit ones widened)
 };
