@@ -1,11 +1,14 @@
 // Every f32 GEMM microkernel of kernels/gemm/gemm_f32.inc and its m-row companion, alone and
 // inside the blocked driver
 // (plain, packed A, packed B, transposes, alpha/beta, strides, epilogues, 1 and 2 threads),
-// against a double-precision reference and against the generic variant, at odd sizes.
+// against a double-precision reference and against the generic variant, at odd sizes; and the
+// whole-matrix packing of each variant's MR/NR against its panel layout, value by value.
 // Variants the CPU cannot run are skipped with a visible SKIP line.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -215,6 +218,51 @@ void check_microkernel(const GemmF32Ukernel& uk) {
   }
 }
 
+// Whole-matrix packing against the layout written out element by element (gemm/pack_f32.cpp's
+// header): op(X)(p, i) of the depth slice at p0 at p0 * padded + (i / w) * w * kc + (p - p0) * w
+// + i % w, and +0.0f in the padding of the last panel. Bitwise: packing only moves values. Sizes
+// around the panel width w (tail panels of 1 .. w - 1 live lines), depths around the copy tiles
+// (8, 16) and past KC (several slices), strided sources, both orientations.
+void check_packing(const GemmF32Config& cfg) {
+  const int mr = cfg.ukernel.mr, nr = cfg.ukernel.nr;
+  int cases = 0;
+  const int64_t depths[] = {1, 7, 8, 15, 16, 17, 33, 300, 2 * int64_t{cfg.kc} + 5};
+  const int64_t widths[] = {1, 5, mr - 1, mr + 1, nr - 1, nr, nr + 1, 2 * nr + 3, 127};
+  for (int64_t k : depths)
+    for (int64_t n : widths)
+      for (int trans = 0; trans < 2; ++trans)
+        for (int64_t pad : {0, 3}) {
+          ++cases;
+          const uint32_t seed = static_cast<uint32_t>(cases * 7);
+          const int64_t depth = gemm_f32_slice_depth(cfg, k);
+          // B is k x n (source n x k when transposed); A is n x k here (source k x n when transposed).
+          const int64_t ld = (trans ? k : n) + pad, lda = (trans ? n : k) + pad;
+          auto b = ktest::random_floats(static_cast<size_t>((trans ? n : k) * ld), seed);
+          auto a = ktest::random_floats(static_cast<size_t>((trans ? k : n) * lda), seed + 1);
+          PackedMatrixB pb = pack_b_f32_with(cfg, trans, k, n, b.data(), ld);
+          PackedMatrixA pa = pack_a_f32_with(cfg, trans, n, k, a.data(), lda);
+          const float* gb = PackedAccess::data(pb);
+          const float* ga = PackedAccess::data(pa);
+          int bad_b = 0, bad_a = 0;
+          const int64_t npad = (n + nr - 1) / nr * nr, mpad = (n + mr - 1) / mr * mr;
+          for (int64_t p = 0; p < k; ++p) {
+            const int64_t p0 = p / depth * depth, kc = std::min(depth, k - p0);
+            for (int64_t j = 0; j < npad; ++j) {
+              const float want = j < n ? (trans ? b[j * ld + p] : b[p * ld + j]) : 0.0f;
+              const float got = gb[p0 * npad + j / nr * nr * kc + (p - p0) * nr + j % nr];
+              bad_b += std::memcmp(&want, &got, sizeof(float)) != 0;
+            }
+            for (int64_t i = 0; i < mpad; ++i) {
+              const float want = i < n ? (trans ? a[p * lda + i] : a[i * lda + p]) : 0.0f;
+              const float got = ga[p0 * mpad + i / mr * mr * kc + (p - p0) * mr + i % mr];
+              bad_a += std::memcmp(&want, &got, sizeof(float)) != 0;
+            }
+          }
+          KCHECK(bad_b == 0 && bad_a == 0, "%s packing kc=%d k=%lld n=%lld trans=%d pad=%lld: %d B, %d A values wrong",
+                 cfg.ukernel.name, cfg.kc, (long long)k, (long long)n, trans, (long long)pad, bad_b, bad_a);
+        }
+}
+
 void check_variant(const GemmF32Ukernel& uk) {
   const GemmF32Config generic = gemm_f32_config_for(kGemmF32Ukernels[0]);
   // The production blocking, and a tiny one so that small sizes cross every block boundary
@@ -227,6 +275,7 @@ void check_variant(const GemmF32Ukernel& uk) {
   for (int ci = 0; ci < 2; ++ci) {
     const GemmF32Config& cfg = configs[ci];
     const GemmF32Config& base = ci == 0 ? generic : tiny_generic;
+    check_packing(cfg);
     // All size triples, cycling transposes, alpha/beta and the three paths.
     int index = 0;
     for (int64_t m : kSizes)
@@ -284,6 +333,10 @@ void check_variant(const GemmF32Ukernel& uk) {
 }  // namespace
 
 int main() {
+  // Uninitialized buffers (packed matrices among them) come filled with 0xFF bytes, so a panel's
+  // zero padding is checked rather than found on fresh zero pages. Before any allocation: the
+  // allocator reads the flag once.
+  setenv("ONYXRT_POISON_UNINITIALIZED", "1", 1);
   for (const GemmF32Ukernel& uk : kGemmF32Ukernels) {
     if (!cpu_supports(uk.tier)) {
       std::printf("SKIP %s: this CPU lacks %s\n", uk.name, isa_tier_name(uk.tier));
