@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
 // Convolution helpers with no operator knowledge: the im2col lowering that turns an N-D
 // convolution of one image (channels outermost, NCHW-style) into a GEMM, and col2im, its adjoint
@@ -54,11 +55,25 @@ void col2im_f32(const ConvGeometry& g, const float* cols, int64_t ld_cols, int64
 void col2im_f64(const ConvGeometry& g, const double* cols, int64_t ld_cols, int64_t col_begin, int64_t col_count,
                 double* x);
 
+// What the depthwise kernel applies to each output before storing it: the residual z (Y's layout,
+// pointing at the image's first channel like y; null for none) added, then a clamp to [lo, hi]
+// computed as min(hi, max(lo, v)) with NaN passing through, as Relu (lo 0) and Clip do.
+struct DepthwiseEpilogue {
+  const float* z = nullptr;
+  float lo = -std::numeric_limits<float>::infinity();
+  float hi = std::numeric_limits<float>::infinity();
+  bool is_identity() const {
+    return z == nullptr && lo == -std::numeric_limits<float>::infinity() &&
+           hi == std::numeric_limits<float>::infinity();
+  }
+};
+
 // Direct convolution for groups of one input channel (depthwise, `multiplier` output channels per
 // input channel), spatial rank 1..3: output channel o of one image reads input channel
-// o / multiplier through its own kernel w[o] (kernel_size() values) and adds bias[o] (bias may be
-// null). Computes output channels [c0, c1); x and y point at the image's first channel.
+// o / multiplier through its own kernel w[o] (kernel_size() values), adds bias[o] (bias may be
+// null), then the epilogue. Computes output channels [c0, c1); x and y point at the image's first
+// channel.
 void depthwise_conv_f32(const ConvGeometry& g, int64_t multiplier, const float* x, const float* w, const float* bias,
-                        float* y, int64_t c0, int64_t c1);
+                        float* y, int64_t c0, int64_t c1, const DepthwiseEpilogue& ep = DepthwiseEpilogue());
 
 }  // namespace onyxrt::kernels

@@ -98,8 +98,8 @@ const char* vmath_f32_kernel_name(VmathF32 function) {
 }
 
 void depthwise_conv_f32(const ConvGeometry& g, int64_t multiplier, const float* x, const float* w, const float* bias,
-                        float* y, int64_t c0, int64_t c1) {
-  kernel_table().depthwise_f32.fn(g, multiplier, x, w, bias, y, c0, c1);
+                        float* y, int64_t c0, int64_t c1, const DepthwiseEpilogue& ep) {
+  kernel_table().depthwise_f32.fn(g, multiplier, x, w, bias, y, c0, c1, ep);
 }
 
 bool pool_f32(const ConvGeometry& g, PoolF32Kind kind, const float* count_h, const float* count_w, const float* x,

@@ -1,7 +1,8 @@
 // The convolution helpers of kernels/conv.h against their definitions: im2col for 1-D, 2-D and
 // 3-D windows with strides, padding (including padding wider than the kernel), dilations, odd
 // sizes and column sub-ranges; the direct depthwise convolution for 1-D to 3-D windows and
-// channel multipliers 1 to 3, its 2-D plane kernel across strides, pads, dilations and widths.
+// channel multipliers 1 to 3, its 2-D plane kernel across strides, pads, dilations and widths, its
+// many-channel kernels and its epilogue (residual, clamp, NaN passing through).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -87,18 +88,30 @@ ConvGeometry geometry(int rank, int64_t channels, const int64_t* in, const int64
   return g;
 }
 
-// Depthwise convolution through the naive im2col of one channel: y[o] = bias[o] + w[o] . cols.
-void check_depthwise(const DepthwiseF32Variant& v, const ConvGeometry& g, int64_t multiplier, uint32_t seed) {
+// Depthwise convolution through the naive im2col of one channel: y[o] = bias[o] + w[o] . cols,
+// then the epilogue when `epilogue` is set: a residual z added and a clamp to [-0.5, 0.75] (a few
+// inputs NaN, which must come out NaN).
+void check_depthwise(const DepthwiseF32Variant& v, const ConvGeometry& g, int64_t multiplier, uint32_t seed,
+                     bool epilogue = false) {
   const int64_t channels = g.channels, outputs = channels * multiplier, ks = g.kernel_size(), os = g.output_size();
-  const auto x = ktest::random_floats(static_cast<size_t>(channels * g.input_size()), seed);
+  auto x = ktest::random_floats(static_cast<size_t>(channels * g.input_size()), seed);
   const auto w = ktest::random_floats(static_cast<size_t>(outputs * ks), seed + 1);
   const auto bias = ktest::random_floats(static_cast<size_t>(outputs), seed + 2);
+  const auto z = ktest::random_floats(static_cast<size_t>(outputs * os), seed + 3);
+  if (epilogue)
+    for (size_t i = 7; i < x.size(); i += 97) x[i] = NAN;
+  DepthwiseEpilogue ep;
+  if (epilogue) ep.z = z.data(), ep.lo = -0.5f, ep.hi = 0.75f;
   ConvGeometry one = g;
   one.channels = 1;
   std::vector<float> y(static_cast<size_t>(outputs * os), -7.0f);
-  // Two calls over channel sub-ranges, as the operator's threads make them.
-  v.fn(g, multiplier, x.data(), w.data(), bias.data(), y.data(), 0, outputs / 2);
-  v.fn(g, multiplier, x.data(), w.data(), bias.data(), y.data(), outputs / 2, outputs);
+  // Calls over channel sub-ranges, as the operator's threads make them (blocks of 16 and a rest).
+  const int64_t cuts[] = {0, std::min<int64_t>(outputs, 16) / 2, std::min<int64_t>(outputs, 16), outputs / 2 + 3,
+                          outputs};
+  for (int c = 0; c + 1 < 5; ++c) {
+    const int64_t c0 = std::min(cuts[c], outputs), c1 = std::max(c0, std::min(cuts[c + 1], outputs));
+    v.fn(g, multiplier, x.data(), w.data(), bias.data(), y.data(), c0, c1, ep);
+  }
   int bad = 0;
   for (int64_t o = 0; o < outputs; ++o) {
     const auto channel = x.begin() + (o / multiplier) * g.input_size();
@@ -110,11 +123,20 @@ void check_depthwise(const DepthwiseF32Variant& v, const ConvGeometry& g, int64_
         want += double(w[o * ks + k]) * cols[k * os + q];
         mag += std::fabs(w[o * ks + k] * cols[k * os + q]);
       }
-      if (!(std::fabs(y[o * os + q] - want) <= 1e-6 * (mag + 1))) ++bad;
+      const float got = y[o * os + q];
+      if (epilogue) {
+        want += z[o * os + q], mag += std::fabs(z[o * os + q]);
+        if (std::isnan(want)) {
+          if (!std::isnan(got)) ++bad;
+          continue;
+        }
+        want = want < -0.5 ? -0.5 : (want > 0.75 ? 0.75 : want);
+      }
+      if (!(std::fabs(got - want) <= 1e-6 * (mag + 1))) ++bad;
     }
   }
-  KCHECK(bad == 0, "%s rank=%d channels=%lld multiplier=%lld: %d bad", v.name, g.rank, (long long)channels,
-         (long long)multiplier, bad);
+  KCHECK(bad == 0, "%s rank=%d channels=%lld multiplier=%lld epilogue=%d: %d bad", v.name, g.rank, (long long)channels,
+         (long long)multiplier, int(epilogue), bad);
 }
 
 }  // namespace
@@ -183,6 +205,31 @@ int main() {
               check_depthwise(v, g, 1, seed++);
               if (in % 2 == 1) check_depthwise(v, g, in % 4 == 1 ? 2 : 3, seed++);
             }
+    // Many channels (the channels-in-lanes and in-place kernels take blocks of them, with a
+    // partial last block), the epilogue (residual, clamp, NaN) on every path, 1-D and 2-D:
+    // MobileNet's shapes (3x3, pad 1, strides 1 and 2, planes 7 to 28 wide), 5x5, dilation,
+    // asymmetric padding, odd widths, and a 1-D window.
+    struct Case {
+      int rank;
+      int64_t h, w, k, s, d, pb, pe;
+    };
+    const Case cases[] = {{2, 7, 7, 3, 1, 1, 1, 1},   {2, 14, 14, 3, 1, 1, 1, 1}, {2, 14, 14, 3, 2, 1, 1, 1},
+                          {2, 28, 28, 3, 2, 1, 1, 1}, {2, 28, 28, 3, 1, 1, 1, 1}, {2, 27, 29, 3, 2, 1, 0, 1},
+                          {2, 13, 31, 5, 1, 1, 2, 2}, {2, 17, 26, 5, 2, 1, 2, 1}, {2, 15, 15, 3, 1, 2, 2, 2},
+                          {2, 16, 40, 3, 1, 1, 0, 0}, {2, 9, 33, 3, 1, 1, 1, 0},  {2, 12, 12, 2, 1, 1, 0, 1},
+                          {2, 6, 100, 3, 2, 1, 1, 1}, {1, 1, 50, 3, 1, 1, 1, 1},  {1, 1, 61, 5, 2, 1, 2, 2},
+                          {2, 10, 20, 7, 1, 1, 3, 3}, {2, 5, 5, 3, 1, 1, 3, 3}};
+    for (const Case& c : cases)
+      for (int64_t channels : {8, 21, 37}) {
+        const int64_t in2[2] = {c.h, c.w}, k2[2] = {c.k, c.k}, s2[2] = {c.s, c.s}, d2[2] = {c.d, c.d};
+        const int64_t pb[2] = {c.pb, c.pb}, pe[2] = {c.pe, c.pe};
+        ConvGeometry g = c.rank == 2 ? geometry(2, channels, in2, k2, s2, d2, pb, pe)
+                                     : geometry(1, channels, in2 + 1, k2 + 1, s2 + 1, d2 + 1, pb + 1, pe + 1);
+        if (g.output_size() == 0) continue;
+        check_depthwise(v, g, 1, seed++, channels != 21);
+        check_depthwise(v, g, 1, seed++, channels == 21);
+        if (channels != 37) check_depthwise(v, g, 2, seed++, true);
+      }
     std::printf("%s %s\n", ktest::failures == before ? "PASS" : "FAIL", v.name);
   }
   // Pointwise detection: only 1x1, stride 1, no padding is the identity.

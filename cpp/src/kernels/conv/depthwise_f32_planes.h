@@ -6,10 +6,13 @@
 //   acc = bias; acc += w[t] * load(tap t's plane + q) for each tap t
 // with the tap weights broadcast in registers and four vectors in flight. 3x3 and 5x5 windows
 // get their tap loops unrolled at compile time. Windows the layout does not serve (3-D, large
-// planes or kernels) take the row loops of conv/depthwise_f32_loops.h.
+// planes or kernels) take the row loops of conv/depthwise_f32_loops.h. Blocks of channels
+// (enough to fill most of a vector's lanes) go to the channels-in-lanes kernel of
+// conv/depthwise_f32_lanes.h instead, which has no per-channel set-up.
 #include <cstdint>
 
 #include "kernels/conv.h"
+#include "kernels/conv/depthwise_f32_lanes.h"
 #include "kernels/conv/depthwise_f32_loops.h"
 #include "kernels/conv/scratch.h"
 #include "kernels/conv/window_planes.h"
@@ -18,6 +21,10 @@ namespace onyxrt::kernels {
 namespace {
 
 constexpr int kDwMaxTaps = 64;  // weights of larger kernels would not stay in registers
+// Channel ranges at least this long take the channels-in-lanes kernel (a partial block wastes
+// lanes; fewer channels than this do better a plane at a time).
+template <class S>
+constexpr int64_t kDwLaneMinChannels = S::kLanes / 2;
 
 // Runs n grid positions from q: vector i gets bias + sum_t w[t] * tap[t][q + i ...] and goes to
 // sink.put(i, v). kTaps > 0 fixes the tap count.
@@ -48,9 +55,26 @@ inline void dw_run(const float* const* tap, const typename S::vf32* wv, int taps
   }
 }
 
+// The epilogue over n outputs already stored at y (residual z, then the clamp), for the paths
+// whose stores do not map one to one onto Y's layout; run on each channel while it is in L1.
+// Plain loops: the compiler vectorizes them at the unit's width.
+inline void dw_epilogue_pass(const DepthwiseEpilogue& ep, float* y, const float* z, int64_t n) {
+  const float lo = ep.lo, hi = ep.hi;
+  if (z != nullptr)
+    for (int64_t i = 0; i < n; ++i) y[i] += z[i];
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = lo > y[i] ? lo : y[i];  // max(lo, v) and min(hi, v), NaN passing through
+    y[i] = hi < v ? hi : v;
+  }
+}
+
+// Flattened: whether GCC inlines the tap runs into this loop otherwise depends on what else the
+// unit instantiates, and out of line the portable vocabulary's vectors go through memory
+// (measured 8% slower on a generic build).
 template <class S, int kTaps>
-inline void dw_planes_channels(const WindowPlanes& p, int64_t multiplier, const float* x, const float* w,
-                               const float* bias, float* y, int64_t c0, int64_t c1) {
+[[gnu::flatten]] inline void dw_planes_channels(const WindowPlanes& p, int64_t multiplier, const float* x,
+                                                const float* w, const float* bias, float* y, int64_t c0, int64_t c1,
+                                                const DepthwiseEpilogue& ep) {
   using V = typename S::vf32;
   const int64_t in_size = p.in_h * p.in_w, out_size = p.out_h * p.out_w;
   const bool flat = window_planes_flat(p, S::kLanes);
@@ -64,6 +88,7 @@ inline void dw_planes_channels(const WindowPlanes& p, int64_t multiplier, const 
   const float* tap[2][kDwMaxTaps];
   for (int t = 0; t < p.taps; ++t) tap[0][t] = buf[0] + p.tap_offset[t], tap[1][t] = buf[1] + p.tap_offset[t];
   V wv[kDwMaxTaps];
+  const bool epilogue = !ep.is_identity();
   for (int64_t o = c0; o < c1; ++o) {
     const int64_t ci = o / multiplier;
     const int cur = static_cast<int>((ci - first) & 1);
@@ -82,23 +107,43 @@ inline void dw_planes_channels(const WindowPlanes& p, int64_t multiplier, const 
         dw_run<S, kTaps>(tap[cur], wv, p.taps, vb, oh * p.cols, p.out_w, sink);
       }
     }
+    if (epilogue) dw_epilogue_pass(ep, yc, ep.z != nullptr ? ep.z + o * out_size : nullptr, out_size);
   }
 }
 
 // kernels::depthwise_conv_f32's contract.
 template <class S>
 inline void depthwise_planes(const ConvGeometry& g, int64_t multiplier, const float* x, const float* w,
-                             const float* bias, float* y, int64_t c0, int64_t c1) {
-  WindowPlanes p;
+                             const float* bias, float* y, int64_t c0, int64_t c1, const DepthwiseEpilogue& ep) {
   if (c0 >= c1) return;
+  // 2-D windows only: a 1-D row is one long run of the plane kernel, with no per-row costs to save.
+  if constexpr (S::kLaneKernel) {
+    DwLaneGeometry q;
+    if (g.rank == 2 && c1 - c0 >= kDwLaneMinChannels<S> && make_lane_geometry(g, S::kLanes, q)) {
+      if (q.kh == 3 && q.kw == 3) {
+        depthwise_lanes<S, 3, 3>(q, multiplier, x, w, bias, y, c0, c1, ep);
+      } else if (q.kh == 5 && q.kw == 5) {
+        depthwise_lanes<S, 5, 5>(q, multiplier, x, w, bias, y, c0, c1, ep);
+      } else {
+        depthwise_lanes<S, 0, 0>(q, multiplier, x, w, bias, y, c0, c1, ep);
+      }
+      return;
+    }
+  }
+  WindowPlanes p;
   if (!make_window_planes(g, p) || p.taps > kDwMaxTaps) {
-    depthwise_rows(g, multiplier, x, w, bias, y, c0, c1);
+    const int64_t out_size = g.output_size();
+    for (int64_t o = c0; o < c1; ++o) {  // a channel at a time, so the epilogue finds it in cache
+      depthwise_rows(g, multiplier, x, w, bias, y, o, o + 1);
+      if (!ep.is_identity())
+        dw_epilogue_pass(ep, y + o * out_size, ep.z != nullptr ? ep.z + o * out_size : nullptr, out_size);
+    }
     return;
   }
   switch (p.taps) {
-    case 9: dw_planes_channels<S, 9>(p, multiplier, x, w, bias, y, c0, c1); break;
-    case 25: dw_planes_channels<S, 25>(p, multiplier, x, w, bias, y, c0, c1); break;
-    default: dw_planes_channels<S, 0>(p, multiplier, x, w, bias, y, c0, c1);
+    case 9: dw_planes_channels<S, 9>(p, multiplier, x, w, bias, y, c0, c1, ep); break;
+    case 25: dw_planes_channels<S, 25>(p, multiplier, x, w, bias, y, c0, c1, ep); break;
+    default: dw_planes_channels<S, 0>(p, multiplier, x, w, bias, y, c0, c1, ep);
   }
 }
 

@@ -8,7 +8,7 @@
 namespace onyxrt::kernels {
 
 using DepthwiseF32Fn = void (*)(const ConvGeometry& g, int64_t multiplier, const float* x, const float* w,
-                                const float* bias, float* y, int64_t c0, int64_t c1);
+                                const float* bias, float* y, int64_t c0, int64_t c1, const DepthwiseEpilogue& ep);
 
 struct DepthwiseF32Variant {
   const char* name;
@@ -16,9 +16,9 @@ struct DepthwiseF32Variant {
   DepthwiseF32Fn fn;
 };
 
-#define DEPTHWISE_F32_UKERNEL(name, tier)                                                                     \
+#define DEPTHWISE_F32_UKERNEL(name, tier)                                                                           \
   void name(const ConvGeometry& g, int64_t multiplier, const float* x, const float* w, const float* bias, float* y, \
-            int64_t c0, int64_t c1);
+            int64_t c0, int64_t c1, const DepthwiseEpilogue& ep);
 #include "kernels/conv/depthwise_f32.inc"
 #undef DEPTHWISE_F32_UKERNEL
 

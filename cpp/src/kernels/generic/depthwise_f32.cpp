@@ -7,10 +7,20 @@
 #include "kernels/simd/f32_portable.h"
 
 namespace onyxrt::kernels {
+namespace {
+
+struct DwPortable : simd::F32Portable {
+  // No channels-in-lanes kernel: its transposes, element by element here, and its code (which
+  // takes the plane kernel's loops out of line in this unit) measured slower than a plane at a
+  // time on most shapes.
+  static constexpr bool kLaneKernel = false;
+};
+
+}  // namespace
 
 void depthwise_f32__generic(const ConvGeometry& g, int64_t multiplier, const float* x, const float* w,
-                         const float* bias, float* y, int64_t c0, int64_t c1) {
-  depthwise_planes<simd::F32Portable>(g, multiplier, x, w, bias, y, c0, c1);
+                            const float* bias, float* y, int64_t c0, int64_t c1, const DepthwiseEpilogue& ep) {
+  depthwise_planes<DwPortable>(g, multiplier, x, w, bias, y, c0, c1, ep);
 }
 
 }  // namespace onyxrt::kernels

@@ -29,23 +29,33 @@ struct UnitTail {
   const T* z;  // Z's element 0, to be offset like Y
 };
 
-// Depthwise: units are (image, output channel) ranges, in parallel; Z and the activation follow
-// each range while it is in cache.
+// Depthwise: units are (image, block of output channels) ranges, in parallel; blocks of 16 suit
+// the kernel's channels-in-lanes path at either vector width, unless that leaves a thread idle.
+// The residual Z and a Relu / Clip go into the kernel's stores; other activations follow each
+// range while it is in cache.
 void run_depthwise(const ConvShape& s, const float* x, const float* w, const float* bias, float* y,
                    const UnitTail<float>& tail, int threads) {
-  const int64_t units = s.batch * s.m;
-  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, s.out_size * s.geometry.kernel_size()));
+  using Kind = ConvActivation::Kind;
+  kernels::DepthwiseEpilogue ep;
+  ep.z = tail.z;
+  if (tail.act.kind == Kind::Relu) ep.lo = 0.0f;
+  if (tail.act.kind == Kind::Clip) ep.lo = tail.act.p0, ep.hi = tail.act.p1;
+  const bool pass = tail.act.kind != Kind::None && tail.act.kind != Kind::Relu && tail.act.kind != Kind::Clip;
+  const int64_t block = s.batch * ((s.m + 15) / 16) >= threads ? 16 : 1;
+  const int64_t blocks = (s.m + block - 1) / block, units = s.batch * blocks;
+  const int64_t work = std::max<int64_t>(1, block * s.out_size * s.geometry.kernel_size());
+  const int64_t grain = std::max<int64_t>(1, 32768 / work);
   parallel_for(units, grain, threads, [&](int64_t begin, int64_t end) {
     for (int64_t u = begin; u < end;) {  // one call per image within the chunk
-      const int64_t n = u / s.m, c0 = u % s.m, c1 = std::min(s.m, c0 + (end - u));
-      kernels::depthwise_conv_f32(s.geometry, s.m_g, x + n * s.c * s.in_size, w, bias, y + n * s.m * s.out_size, c0,
-                                  c1);
-      if (tail.z != nullptr || tail.act.kind != ConvActivation::Kind::None) {
-        const int64_t offset = (n * s.m + c0) * s.out_size;
-        apply_conv_activation(tail.act, y + offset, tail.z ? tail.z + offset : nullptr, c1 - c0, s.out_size,
-                              s.out_size);
-      }
-      u += c1 - c0;
+      const int64_t n = u / blocks, b0 = u % blocks, b1 = std::min(blocks, b0 + (end - u));
+      const int64_t c0 = b0 * block, c1 = std::min(s.m, b1 * block);
+      const int64_t image = n * s.m * s.out_size;
+      kernels::DepthwiseEpilogue image_ep = ep;
+      if (ep.z != nullptr) image_ep.z = ep.z + image;
+      kernels::depthwise_conv_f32(s.geometry, s.m_g, x + n * s.c * s.in_size, w, bias, y + image, c0, c1, image_ep);
+      if (pass)
+        apply_conv_activation<float>(tail.act, y + image + c0 * s.out_size, nullptr, c1 - c0, s.out_size, s.out_size);
+      u += b1 - b0;
     }
   });
 }
