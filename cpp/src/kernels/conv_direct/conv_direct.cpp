@@ -39,29 +39,50 @@ float* grow(std::vector<float>& v, int64_t floats) {
   return v.data();
 }
 
-// Runs the tiles of t on up to `threads` threads: chunks of positions (about
-// kChunkSourceFloats of source each), and the rows cut too when there are fewer chunks than
-// threads.
+// How a call's tiles are shared out: chunks of `chunk` position units (about
+// kChunkSourceFloats of source each, so a chunk's source stays in cache across the channel
+// panels) times `parts` parts of the output channels. When the weights outweigh the source (more
+// output channels than positions: the 7x7 and 14x14 layers), threads split the channels, each
+// streaming only its share of W; otherwise they split the positions, two chunks each.
+struct WorkSplit {
+  int threads = 1;
+  int64_t chunk = 1, chunks = 1, parts = 1;
+};
+
+WorkSplit split_work(int64_t units, int64_t cache_units, int64_t m, int64_t positions, int64_t panels, int64_t work,
+                     int threads) {
+  WorkSplit s;
+  s.threads = static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(1, work / 262144)));
+  s.chunk = std::max<int64_t>(1, std::min(units, cache_units));
+  if (s.threads > 1 && m >= positions) {
+    s.parts = std::min<int64_t>(panels, 2 * s.threads);
+  } else if (s.threads > 1) {
+    s.chunk = std::max<int64_t>(1, std::min(s.chunk, (units + 2 * s.threads - 1) / (2 * s.threads)));
+  }
+  s.chunks = (units + s.chunk - 1) / s.chunk;
+  if (s.chunks * s.parts < s.threads) s.parts = std::min<int64_t>(panels, (s.threads + s.chunks - 1) / s.chunks);
+  return s;
+}
+
+// Output channel rows [m0, m1) of part `part` of `parts`, in whole tiles of `rows`.
+void part_rows(int64_t part, int64_t parts, int64_t panels, int rows, int64_t m, int64_t& m0, int64_t& m1) {
+  m0 = panels * part / parts * rows;
+  m1 = std::min(m, panels * (part + 1) / parts * rows);
+}
+
+// Runs the tiles of t on up to `threads` threads (split_work; position units of NR).
 void run_tiles(const ConvDirectF32Variant& v, const ConvDirectTiles& t, int taps, int threads) {
   const int64_t depth = std::min(t.k, t.slice);
   const int64_t channels_per_slice = std::max<int64_t>(1, depth / std::max(1, taps));
-  int64_t chunk = std::max<int64_t>(v.nr, kChunkSourceFloats / channels_per_slice / v.nr * v.nr);
-  const int64_t work = t.m * t.k * t.positions;
-  const int useful = static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(1, work / 262144)));
-  if (useful > 1) {  // at least two chunks per thread when the grid allows it
-    const int64_t spread = (t.positions + 2 * useful - 1) / (2 * useful);
-    chunk = std::max<int64_t>(v.nr, std::min(chunk, (spread + v.nr - 1) / v.nr * v.nr));
-  }
-  const int64_t chunks = (t.positions + chunk - 1) / chunk;
-  const int64_t panels = (t.m + v.mr - 1) / v.mr;
-  const int64_t row_parts = chunks >= useful ? 1 : std::min<int64_t>(panels, (useful + chunks - 1) / chunks);
-  const int64_t units = chunks * row_parts;
-  parallel_for(units, 1, useful, [&](int64_t u0, int64_t u1) {
+  const int64_t units = (t.positions + v.nr - 1) / v.nr, panels = (t.m + v.mr - 1) / v.mr;
+  const WorkSplit s = split_work(units, kChunkSourceFloats / channels_per_slice / v.nr, t.m, t.positions, panels,
+                                 t.m * t.k * t.positions, threads);
+  parallel_for(s.chunks * s.parts, 1, s.threads, [&](int64_t u0, int64_t u1) {
     for (int64_t u = u0; u < u1; ++u) {
-      const int64_t q0 = (u / row_parts) * chunk, part = u % row_parts;
-      const int64_t m0 = panels * part / row_parts * v.mr;
-      const int64_t m1 = std::min(t.m, panels * (part + 1) / row_parts * v.mr);
-      if (m0 < m1) v.tiles(t, m0, m1, q0, std::min(t.positions, q0 + chunk));
+      const int64_t q0 = (u / s.parts) * s.chunk * v.nr;
+      int64_t m0, m1;
+      part_rows(u % s.parts, s.parts, panels, v.mr, t.m, m0, m1);
+      if (m0 < m1) v.tiles(t, m0, m1, q0, std::min(t.positions, q0 + s.chunk * v.nr));
     }
   });
 }
@@ -191,24 +212,19 @@ void conv_direct_t_f32_with(const ConvDirectTF32Variant& v, const ConvDirectF32V
   t.offset = b.offset.data(), t.source = source.data;
   t.out_w = g.output[g.rank - 1], t.cols = source.cols, t.outputs = g.output_size();
   t.y = y, t.ldy = ldy;
-  // Work units: output rows (whole, so tiles never straddle them) in chunks whose source stays in
-  // cache across the channel panels, times parts of the channels when the rows run short.
+  // split_work over whole output rows, so tiles never straddle them.
   const int64_t depth = std::min(t.k, t.slice);
   const int64_t taps = g.is_pointwise() ? 1 : source.planes.taps;
   const int64_t channels_per_slice = std::max<int64_t>(1, depth / std::max<int64_t>(1, taps));
-  const int64_t rows = t.outputs / t.out_w;
-  int64_t chunk_rows = std::max<int64_t>(1, kChunkSourceFloats / channels_per_slice / std::max<int64_t>(1, t.cols));
-  const int64_t work = t.m * t.k * t.outputs;
-  const int useful = static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(1, work / 262144)));
-  if (useful > 1) chunk_rows = std::min(chunk_rows, std::max<int64_t>(1, (rows + 2 * useful - 1) / (2 * useful)));
-  const int64_t chunks = (rows + chunk_rows - 1) / chunk_rows;
-  const int64_t panels = (t.m + v.nr - 1) / v.nr;
-  const int64_t parts = chunks >= useful ? 1 : std::min<int64_t>(panels, (useful + chunks - 1) / chunks);
-  parallel_for(chunks * parts, 1, useful, [&](int64_t u0, int64_t u1) {
+  const int64_t rows = t.outputs / t.out_w, panels = (t.m + v.nr - 1) / v.nr;
+  const WorkSplit s = split_work(rows, kChunkSourceFloats / channels_per_slice / std::max<int64_t>(1, t.cols), t.m,
+                                 t.outputs, panels, t.m * t.k * t.outputs, threads);
+  parallel_for(s.chunks * s.parts, 1, s.threads, [&](int64_t u0, int64_t u1) {
     for (int64_t u = u0; u < u1; ++u) {
-      const int64_t r0 = (u / parts) * chunk_rows * t.out_w, part = u % parts;
-      const int64_t m0 = panels * part / parts * v.nr, m1 = std::min(t.m, panels * (part + 1) / parts * v.nr);
-      if (m0 < m1) v.tiles(t, m0, m1, r0, std::min(t.outputs, r0 + chunk_rows * t.out_w));
+      const int64_t r0 = (u / s.parts) * s.chunk * t.out_w;
+      int64_t m0, m1;
+      part_rows(u % s.parts, s.parts, panels, v.nr, t.m, m0, m1);
+      if (m0 < m1) v.tiles(t, m0, m1, r0, std::min(t.outputs, r0 + s.chunk * t.out_w));
     }
   });
 }
