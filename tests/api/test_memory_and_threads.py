@@ -222,6 +222,19 @@ def test_resident_set_holds_one_copy_of_a_mapped_models_weights(tmp_path):
     np.testing.assert_array_equal(p[0], w[7])
 
 
+def write_with_misaligned_weight(tmp_path, w, build):
+    # build(name) makes the model with weight w named `name`; names of growing length shift its
+    # raw data until it sits at an offset that is not a multiple of 4, so the loader decodes it
+    # into a copy of its own (an aligned one would stay a view of the mapped file).
+    for pad in range(1, 9):
+        data = build("w" * pad).SerializeToString()
+        if data.find(w.tobytes()[:64]) % 4 != 0:
+            break
+    path = tmp_path / "model.onnx"
+    path.write_bytes(data)
+    return path
+
+
 def test_resident_set_holds_only_the_packed_copy_of_a_packed_weight(tmp_path):
     # Read by MatMul alone, the weight lives on only in its packed form once the session is built
     # (the model's own copy is dropped as soon as its last reader has packed it).
@@ -229,17 +242,9 @@ def test_resident_set_holds_only_the_packed_copy_of_a_packed_weight(tmp_path):
 
     rows, cols = 2500, 4000
     w = np.random.default_rng(2).standard_normal((rows, cols)).astype(np.float32)
-    for pad in range(1, 9):
-        name = "w" * pad
-        model = helpers.make_model([helper.make_node("MatMul", ["V", name], ["P"])],
-                                   [helpers.tensor("V", shape=[2, rows])], [helpers.tensor("P", shape=[2, cols])],
-                                   [numpy_helper.from_array(w, name)])
-        data = model.SerializeToString()
-        if data.find(w.tobytes()[:64]) % 4 != 0:  # misaligned: decoded into a copy of its own
-            break
-    path = tmp_path / "model.onnx"
-    path.write_bytes(data)
-    del data, model
+    path = write_with_misaligned_weight(tmp_path, w, lambda name: helpers.make_model(
+        [helper.make_node("MatMul", ["V", name], ["P"])], [helpers.tensor("V", shape=[2, rows])],
+        [helpers.tensor("P", shape=[2, cols])], [numpy_helper.from_array(w, name)]))
     before = resident_mib()
     session = onyxrt.InferenceSession(str(path))
     grown = resident_mib() - before
@@ -259,17 +264,9 @@ def test_resident_set_holds_only_the_packed_copy_of_a_conv_weight(tmp_path):
 
     m, c = 2500, 4000
     w = np.random.default_rng(3).standard_normal((m, c, 1, 1)).astype(np.float32)
-    for pad in range(1, 9):
-        name = "w" * pad
-        model = helpers.make_model([helper.make_node("Conv", ["X", name], ["Y"])],
-                                   [helpers.tensor("X", shape=[1, c, 2, 3])],
-                                   [helpers.tensor("Y", shape=[1, m, 2, 3])], [numpy_helper.from_array(w, name)])
-        data = model.SerializeToString()
-        if data.find(w.tobytes()[:64]) % 4 != 0:  # misaligned: decoded into a copy of its own
-            break
-    path = tmp_path / "model.onnx"
-    path.write_bytes(data)
-    del data, model
+    path = write_with_misaligned_weight(tmp_path, w, lambda name: helpers.make_model(
+        [helper.make_node("Conv", ["X", name], ["Y"])], [helpers.tensor("X", shape=[1, c, 2, 3])],
+        [helpers.tensor("Y", shape=[1, m, 2, 3])], [numpy_helper.from_array(w, name)]))
     before = resident_mib()
     session = onyxrt.InferenceSession(str(path))
     grown = resident_mib() - before

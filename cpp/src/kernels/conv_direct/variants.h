@@ -29,6 +29,17 @@ struct ConvDirectTiles {
   float lo = 0.0f, hi = 0.0f;
 };
 
+namespace {  // local to each including unit: ISA units compile it with their own flags
+
+// The depth of the packed weights' K slices (the rule gemm_f32_slice_depth packed them by):
+// K cut into ceil(K / slice) near-equal slices.
+inline int64_t conv_direct_slice_depth(int64_t k, int64_t slice) {
+  const int64_t slices = k > slice ? (k + slice - 1) / slice : 1;
+  return (k + slices - 1) / slices;
+}
+
+}  // namespace
+
 // Computes rows [m0, m1) x positions [q0, q1) of t (m0 a multiple of MR, q0 of NR).
 using ConvDirectTilesFn = void (*)(const ConvDirectTiles& t, int64_t m0, int64_t m1, int64_t q0, int64_t q1);
 // Copies channels [c0, c1) of x ([channels, input...] of g) into their stride-phase planes
