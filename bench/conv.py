@@ -134,7 +134,8 @@ def main() -> int:
     parser.add_argument("--threads", nargs="+", type=int, default=[1])
     parser.add_argument("--repeat", type=int, default=11, help="timed samples per runtime (median)")
     parser.add_argument("--min-ms", type=float, default=20.0, help="least time per sample")
-    parser.add_argument("--settle-ms", type=float, default=20.0, help="pause before each sample")
+    parser.add_argument("--settle-ms", type=float, default=50.0,
+                        help="pause before each sample (onnxruntime's workers spin ~40 ms after a run)")
     args = parser.parse_args()
     shapes = args.shapes or [parse_shape(t) for name in (args.set or sorted(SETS)) for t in SETS[name]]
     print(f"{'shape':28s} thr  {'onyxrt ms':>10s} {'ort ms':>9s} {'GF/s':>6s} {'ort GF/s':>8s} {'ratio':>6s}  diff")

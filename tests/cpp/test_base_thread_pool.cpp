@@ -1,5 +1,6 @@
 // The intra-op thread pool: every task once, errors to the caller, nesting inline, one job at a
-// time across callers, and idle workers asleep rather than spinning.
+// time across callers, idle workers asleep rather than spinning, workers kept to one CPU each.
+#include <sched.h>
 #include <time.h>
 
 #include <atomic>
@@ -49,6 +50,32 @@ TEST(tasks_spread_over_several_threads) {
       seen.insert(std::this_thread::get_id());
     });
   CHECK(seen.size() >= 2);
+}
+
+TEST(workers_keep_to_one_cpu_each_when_the_pool_fits_the_cpus) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  CHECK(sched_getaffinity(0, sizeof(allowed), &allowed) == 0);
+  const int cpus = CPU_COUNT(&allowed);
+  if (cpus < 2) return;  // nothing to pin to beside the caller
+  ThreadPool pool(2);
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<int> worker_cpus{0};
+  // Tasks long enough that the caller cannot take both before the worker wakes; retry until the
+  // worker has run one.
+  for (int attempt = 0; attempt < 50 && worker_cpus.load() == 0; ++attempt) {
+    pool.try_run(2, [&](int) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      if (std::this_thread::get_id() == caller) return;
+      cpu_set_t mine;
+      CPU_ZERO(&mine);
+      if (sched_getaffinity(0, sizeof(mine), &mine) == 0) worker_cpus = CPU_COUNT(&mine);
+    });
+  }
+  CHECK_EQ(worker_cpus.load(), 1);
+  CPU_ZERO(&allowed);  // the caller's own affinity is left as it was
+  CHECK(sched_getaffinity(0, sizeof(allowed), &allowed) == 0);
+  CHECK_EQ(CPU_COUNT(&allowed), cpus);
 }
 
 TEST(a_task_error_reaches_the_caller_and_the_pool_stays_usable) {

@@ -1,6 +1,12 @@
 #include "base/thread_pool.h"
 
 #include <chrono>
+#include <vector>
+
+#if defined(__linux__)
+#include <pthread.h>
+#include <sched.h>
+#endif
 
 #include "base/parallel.h"
 
@@ -38,10 +44,39 @@ void wait_until(Done done) {
   }
 }
 
+
+// Worker i keeps to the i-th CPU the process may use, when the pool fits them. Woken after an
+// idle spell, an unpinned worker is often placed on its waker's CPU (the scheduler's wake-affine
+// choice, the other CPU being idle and cache-cold) and shares it with the caller for
+// milliseconds until it is migrated: squeezenet at 2 threads after a 200 ms pause ran 11-12 ms
+// unpinned, 5-6 ms pinned (back-to-back runs: equal). The caller is left free: the scheduler
+// moves it off a worker's CPU.
+void pin_worker(std::thread& worker, int index, int threads) {
+#if defined(__linux__)
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || CPU_COUNT(&allowed) < threads) return;
+  int seen = 0;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (!CPU_ISSET(c, &allowed) || seen++ != index) continue;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(c, &one);
+    pthread_setaffinity_np(worker.native_handle(), sizeof(one), &one);  // best effort
+    return;
+  }
+#else
+  (void)worker, (void)index, (void)threads;
+#endif
+}
+
 }  // namespace
 
 ThreadPool::ThreadPool(int threads) {
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+  for (int i = 1; i < threads; ++i) {
+    workers_.emplace_back([this] { worker_loop(); });
+    pin_worker(workers_.back(), i, threads);
+  }
 }
 
 ThreadPool::~ThreadPool() {
