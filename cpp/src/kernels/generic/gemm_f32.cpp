@@ -1,8 +1,18 @@
 // Portable f32 GEMM microkernel: the reference every ISA variant is tested against. Plain loops
 // over a small accumulator tile, written so the compiler can keep it in vector registers.
+#include <cmath>
+
 #include "kernels/gemm/microkernel.h"
 
 namespace onyxrt::kernels {
+namespace {
+
+// alpha * acc + beta * c with one rounding of the sum, as the SIMD kernels' fmadd(acc, alpha,
+// beta * c) computes it. Left to the compiler, a target that contracts (Arm) fused the two
+// kernels' expressions differently, so a row's bits depended on which kernel ran it.
+inline float scaled_sum(float acc, float alpha, float beta, float c) { return std::fma(alpha, acc, beta * c); }
+
+}  // namespace
 
 void gemm_f32_4x16__generic(int64_t k, const float* a, const float* b, float* c, int64_t ldc, float alpha,
                             float beta) {
@@ -23,7 +33,7 @@ void gemm_f32_4x16__generic(int64_t k, const float* a, const float* b, float* c,
     if (beta == 0.0f) {
       for (int j = 0; j < NR; ++j) row[j] = alpha * acc[i][j];
     } else {
-      for (int j = 0; j < NR; ++j) row[j] = alpha * acc[i][j] + beta * row[j];
+      for (int j = 0; j < NR; ++j) row[j] = scaled_sum(acc[i][j], alpha, beta, row[j]);
     }
   }
 }
@@ -40,7 +50,7 @@ void gemm_f32_mx16__generic(int64_t k, int rows, int panels, const float* a, int
         for (int j = 0; j < NR; ++j) acc[j] += ap * bq[p * NR + j];
       }
       float* row = c + i * ldc + q * NR;
-      for (int j = 0; j < NR; ++j) row[j] = beta == 0.0f ? alpha * acc[j] : alpha * acc[j] + beta * row[j];
+      for (int j = 0; j < NR; ++j) row[j] = beta == 0.0f ? alpha * acc[j] : scaled_sum(acc[j], alpha, beta, row[j]);
     }
   }
 }
