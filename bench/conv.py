@@ -25,8 +25,7 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
-
-RUNTIMES = ("onyxrt", "onnxruntime")
+from gemm import RUNTIMES, make_session  # the same sessions as the GEMM bench (bench/ is on the path)
 
 SETS = {
     # DenseNet-121: the 3x3 growth convolutions (32 outputs) and a few bottleneck 1x1 ones.
@@ -83,14 +82,6 @@ def conv_model(s: dict, activation: str) -> bytes:
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     return model.SerializeToString()
-
-
-def make_session(runtime: str, model: bytes, threads: int):
-    module = __import__(runtime)
-    options = module.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    return module.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
 def time_shape(s: dict, activation: str, threads: int, repeat: int, min_ms: float, settle_s: float) -> dict:

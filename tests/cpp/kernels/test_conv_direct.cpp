@@ -153,7 +153,7 @@ int main() {
                                                int threads) {
         const int64_t k = g.channels * g.kernel_size();
         const PackedMatrixB packed = pack_b_f32_with(cfg, true, k, m, w.data(), k);
-        if (!conv_direct_t_f32_supported_with(t, v, cfg, g, packed)) return false;
+        if (!conv_direct_t_f32_supported_with(t, cfg, g, packed)) return false;
         conv_direct_t_f32_with(t, v, cfg, g, packed, x, y, ldy, ep, threads);
         return true;
       }});

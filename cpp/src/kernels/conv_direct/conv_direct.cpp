@@ -72,7 +72,7 @@ void part_rows(int64_t part, int64_t parts, int64_t panels, int rows, int64_t m,
 
 // Runs the tiles of t on up to `threads` threads (split_work; position units of NR).
 void run_tiles(const ConvDirectF32Variant& v, const ConvDirectTiles& t, int taps, int threads) {
-  const int64_t depth = std::min(t.k, t.slice);
+  const int64_t depth = t.slice;
   const int64_t channels_per_slice = std::max<int64_t>(1, depth / std::max(1, taps));
   const int64_t units = (t.positions + v.nr - 1) / v.nr, panels = (t.m + v.mr - 1) / v.mr;
   const WorkSplit s = split_work(units, kChunkSourceFloats / channels_per_slice / v.nr, t.m, t.positions, panels,
@@ -151,7 +151,7 @@ void conv_direct_f32_with(const ConvDirectF32Variant& v, const GemmF32Config& cf
                           const ConvDirectEpilogue& epilogue, int threads) {
   ONYXRT_ENFORCE(conv_direct_f32_supported_with(v, cfg, g, w), "conv_direct_f32: geometry or packing not supported");
   ConvDirectTiles t;
-  t.k = w.k(), t.slice = cfg.kc, t.weights = PackedAccess::data(w);
+  t.k = w.k(), t.slice = gemm_f32_slice_depth(cfg, w.k()), t.weights = PackedAccess::data(w);
   t.m = w.m(), t.mpad = (t.m + v.mr - 1) / v.mr * v.mr;
   t.bias = epilogue.bias, t.clamp = epilogue.clamp, t.lo = epilogue.lo, t.hi = epilogue.hi;
   Buffers& b = buffers;
@@ -190,9 +190,8 @@ void conv_direct_f32_with(const ConvDirectF32Variant& v, const GemmF32Config& cf
   });
 }
 
-bool conv_direct_t_f32_supported_with(const ConvDirectTF32Variant& v, const ConvDirectF32Variant& planes,
-                                      const GemmF32Config& cfg, const ConvGeometry& g, const PackedMatrixB& w) {
-  (void)planes;
+bool conv_direct_t_f32_supported_with(const ConvDirectTF32Variant& v, const GemmF32Config& cfg, const ConvGeometry& g,
+                                      const PackedMatrixB& w) {
   return v.tiles != nullptr && !w.empty() && PackedAccess::fits(w, cfg) && v.nr == cfg.ukernel.nr &&
          w.k() == g.channels * g.kernel_size() && source_serves(g);
 }
@@ -200,10 +199,10 @@ bool conv_direct_t_f32_supported_with(const ConvDirectTF32Variant& v, const Conv
 void conv_direct_t_f32_with(const ConvDirectTF32Variant& v, const ConvDirectF32Variant& planes,
                             const GemmF32Config& cfg, const ConvGeometry& g, const PackedMatrixB& w,
                             const float* x, float* y, int64_t ldy, const ConvDirectEpilogue& epilogue, int threads) {
-  ONYXRT_ENFORCE(conv_direct_t_f32_supported_with(v, planes, cfg, g, w),
+  ONYXRT_ENFORCE(conv_direct_t_f32_supported_with(v, cfg, g, w),
                  "conv_direct_t_f32: geometry or packing not supported");
   ConvDirectTTiles t;
-  t.k = w.k(), t.slice = cfg.kc, t.weights = PackedAccess::data(w);
+  t.k = w.k(), t.slice = gemm_f32_slice_depth(cfg, w.k()), t.weights = PackedAccess::data(w);
   t.m = w.n(), t.npad = (t.m + v.nr - 1) / v.nr * v.nr;
   t.bias = epilogue.bias, t.clamp = epilogue.clamp, t.lo = epilogue.lo, t.hi = epilogue.hi;
   Buffers& b = buffers;
@@ -213,7 +212,7 @@ void conv_direct_t_f32_with(const ConvDirectTF32Variant& v, const ConvDirectF32V
   t.out_w = g.output[g.rank - 1], t.cols = source.cols, t.outputs = g.output_size();
   t.y = y, t.ldy = ldy;
   // split_work over whole output rows, so tiles never straddle them.
-  const int64_t depth = std::min(t.k, t.slice);
+  const int64_t depth = t.slice;
   const int64_t taps = g.is_pointwise() ? 1 : source.planes.taps;
   const int64_t channels_per_slice = std::max<int64_t>(1, depth / std::max<int64_t>(1, taps));
   const int64_t rows = t.outputs / t.out_w, panels = (t.m + v.nr - 1) / v.nr;
@@ -254,7 +253,7 @@ bool conv_direct_t_f32_preferred(const ConvGeometry& g, int64_t m) {
 
 bool conv_direct_t_f32_supported(const ConvGeometry& g, const PackedMatrixB& w) {
   const KernelTable& table = kernel_table();
-  return conv_direct_t_f32_supported_with(table.conv_direct_t_f32, table.conv_direct_f32, table.gemm_f32, g, w);
+  return conv_direct_t_f32_supported_with(table.conv_direct_t_f32, table.gemm_f32, g, w);
 }
 
 void conv_direct_t_f32(const ConvGeometry& g, const PackedMatrixB& w, const float* x, float* y, int64_t ldy,

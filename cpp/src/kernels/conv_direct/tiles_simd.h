@@ -86,7 +86,7 @@ inline void conv_direct_tile_rows(std::integer_sequence<int, R...>, int rows, co
 template <class S, int MR, int NV>
 inline void conv_direct_tiles(const ConvDirectTiles& t, int64_t m0, int64_t m1, int64_t q0, int64_t q1) {
   constexpr int NR = NV * S::kLanes;
-  const int64_t depth = conv_direct_slice_depth(t.k, t.slice);
+  const int64_t depth = t.slice;
   for (int64_t pc = 0; pc < t.k; pc += depth) {
     const int64_t kc = t.k - pc < depth ? t.k - pc : depth;
     const bool first = pc == 0, last = pc + kc >= t.k;

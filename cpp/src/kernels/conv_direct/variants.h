@@ -10,8 +10,9 @@ namespace onyxrt::kernels {
 
 // One call's worth of direct-convolution tiles: C[i][q] = sum_p W[i][p] * source[offset[p] + q]
 // for rows i (output channels) and grid positions q, then the epilogue on the last K slice.
-// W is a PackedMatrixA (MR-row panels, K cut in slices of `slice` steps: slice s of the panel
-// at row r starts at weights + s_begin * mpad + r * depth_of_s). Every source[offset[p] + q] for
+// W is a PackedMatrixA (MR-row panels, K cut in slices `slice` steps deep, the last one
+// shorter: the slice from step s0 of the panel at row r starts at weights + s0 * mpad + r *
+// that slice's depth). Every source[offset[p] + q] for
 // q < positions is readable, and so are the NR - 1 floats past the last when tail_overread.
 struct ConvDirectTiles {
   int64_t k = 0, slice = 0;
@@ -28,17 +29,6 @@ struct ConvDirectTiles {
   bool clamp = false;           // then min(hi, max(lo, v)): NaN stays NaN, as Relu and Clip keep it
   float lo = 0.0f, hi = 0.0f;
 };
-
-namespace {  // local to each including unit: ISA units compile it with their own flags
-
-// The depth of the packed weights' K slices (the rule gemm_f32_slice_depth packed them by):
-// K cut into ceil(K / slice) near-equal slices.
-inline int64_t conv_direct_slice_depth(int64_t k, int64_t slice) {
-  const int64_t slices = k > slice ? (k + slice - 1) / slice : 1;
-  return (k + slices - 1) / slices;
-}
-
-}  // namespace
 
 // Computes rows [m0, m1) x positions [q0, q1) of t (m0 a multiple of MR, q0 of NR).
 using ConvDirectTilesFn = void (*)(const ConvDirectTiles& t, int64_t m0, int64_t m1, int64_t q0, int64_t q1);
@@ -72,10 +62,10 @@ static_assert(kConvDirectF32Variants[0].tier == IsaTier::Generic, "conv_direct_f
 // 14x14): a tile is R <= rows output positions of one output row (broadcast from the source) x
 // NR output channels (vectors of W^T, packed by pack_b_f32 as B panels), transposed in registers
 // at the store. Output r (row-major over the output) reads grid position
-// r + (r / out_w) * (cols - out_w); position[0..outputs) is not needed beyond that.
+// r + (r / out_w) * (cols - out_w).
 struct ConvDirectTTiles {
   int64_t k = 0, slice = 0;
-  const float* weights = nullptr;  // PackedMatrixB data (NR-column panels, K slices of `slice`)
+  const float* weights = nullptr;  // PackedMatrixB data (NR-column panels, K in slices as above)
   int64_t m = 0, npad = 0;         // output channels, rounded up to NR
   const float* source = nullptr;
   const int64_t* offset = nullptr;
@@ -119,8 +109,8 @@ bool conv_direct_f32_supported_with(const ConvDirectF32Variant& v, const GemmF32
 void conv_direct_f32_with(const ConvDirectF32Variant& v, const GemmF32Config& cfg, const ConvGeometry& g,
                           const PackedMatrixA& w, const float* x, float* y, int64_t ldy,
                           const ConvDirectEpilogue& epilogue, int threads);
-bool conv_direct_t_f32_supported_with(const ConvDirectTF32Variant& v, const ConvDirectF32Variant& planes,
-                                      const GemmF32Config& cfg, const ConvGeometry& g, const PackedMatrixB& w);
+bool conv_direct_t_f32_supported_with(const ConvDirectTF32Variant& v, const GemmF32Config& cfg, const ConvGeometry& g,
+                                      const PackedMatrixB& w);
 void conv_direct_t_f32_with(const ConvDirectTF32Variant& v, const ConvDirectF32Variant& planes,
                             const GemmF32Config& cfg, const ConvGeometry& g, const PackedMatrixB& w,
                             const float* x, float* y, int64_t ldy, const ConvDirectEpilogue& epilogue, int threads);

@@ -114,7 +114,7 @@ void t_tile_rows(std::integer_sequence<int, R...>, int rows, const ConvDirectTTi
 // K slice by slice (the packed B's layout), each over the channel panels, each panel over the
 // positions: a panel's slice of W^T is reused from cache across the positions of the call.
 void conv_direct_t_f32__avx512(const ConvDirectTTiles& t, int64_t m0, int64_t m1, int64_t r0, int64_t r1) {
-  const int64_t depth = conv_direct_slice_depth(t.k, t.slice);
+  const int64_t depth = t.slice;
   for (int64_t pc = 0; pc < t.k; pc += depth) {
     const int64_t kc = t.k - pc < depth ? t.k - pc : depth;
     const bool first = pc == 0, last = pc + kc >= t.k;
