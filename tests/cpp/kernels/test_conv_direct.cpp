@@ -190,17 +190,26 @@ int main() {
     check(v, wide, 2, 1, false, seed++);
     const Case stem{2, 3, 32, {32, 30}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}};
     check(v, stem, 2, 2, false, seed++);
-    // A residual added before the clamp: pointwise, on the planes (compacted or not), deeper than
-    // a slice, and in the output's own buffer.
+    // Grid rows at least a tile wide: stored straight into the output past the padding columns.
+    const Case stem_wide{2, 3, 32, {20, 70}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}};
+    check(v, stem_wide, 2, 1, false, seed++);
+    const Case wide_deep{2, 120, 20, {6, 40}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}};
+    check(v, wide_deep, 1, 2, false, seed++);
+    check(v, wide_deep, 2, 0, false, seed++);
+    // A residual added before the clamp: pointwise, on the planes (compacted or stored past the
+    // padding columns), deeper than a slice, and in the output's own buffer.
     for (Residual r : {Residual::Separate, Residual::InPlace}) {
       check(v, Case{2, 24, 13, {10, 10}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}}, 1, 1, false, seed++, r);
       check(v, wide, 2, 2, false, seed++, r);
       check(v, Case{2, 8, 13, {9, 12}, {1, 1}, {2, 2}, {1, 1}, {0, 0}, {0, 0}}, 1, 0, false, seed++, r);
       check(v, deep, 2, 1, false, seed++, r);
+      check(v, wide_deep, 2, 1, false, seed++, r);
+      check(v, stem_wide, 1, 2, false, seed++, r);
       check(v, deep_pointwise, 2, 1, false, seed++, r);
     }
     // NaN in the input stays NaN through the clamps, as through Relu and Clip.
     check(v, wide, 1, 1, true, seed++);
+    check(v, wide_deep, 1, 1, true, seed++);
     check(v, Case{2, 24, 13, {10, 10}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}}, 1, 2, true, seed++);
     std::printf("%s %s\n", ktest::failures == before ? "PASS" : "FAIL", v.name);
   }

@@ -160,7 +160,10 @@ void conv_direct_f32_with(const ConvDirectF32Variant& v, const GemmF32Config& cf
   t.offset = b.offset.data(), t.source = source.data, t.positions = source.positions;
   t.tail_overread = source.overread, t.z = z;
   const WindowPlanes& p = source.planes;
-  const bool compact = !g.is_pointwise() && p.cols != p.out_w;
+  // The tiles store straight into y, skipping the planes' padding columns, when each of their
+  // vectors spans at most two grid rows; narrower grids are computed whole and compacted.
+  const bool padded = !g.is_pointwise() && p.cols != p.out_w;
+  const bool compact = padded && p.cols < v.nr;
   if (compact) {  // the residual and the clamp after it wait for the compaction
     t.ldc = (t.positions + 15) / 16 * 16;
     t.c = grow(b.grid, t.m * t.ldc);
@@ -168,6 +171,7 @@ void conv_direct_f32_with(const ConvDirectF32Variant& v, const GemmF32Config& cf
     t.clamp = epilogue.clamp && z == nullptr;
   } else {
     t.c = y, t.ldc = ldy;
+    if (padded) t.cols = p.cols, t.out_w = p.out_w;
   }
   run_tiles(v, t, g.is_pointwise() ? 1 : p.taps, threads);
   if (!compact) return;

@@ -15,9 +15,54 @@
 namespace onyxrt::kernels {
 namespace {
 
-// R rows x NV vectors at grid position q over k steps of one K slice. A Tail tile (the grid's
-// last, `live` < NR positions) stores only those lanes, and loads only them too unless the
-// source may be over-read.
+// Where a vector's lanes go: lanes [lo, hi) to row offsets [at, at + hi - lo). A vector of the
+// planes' grid holds at most two runs (grid rows at least one vector wide, which the driver
+// checks): the end of one output row and the start of the next, the padding columns between
+// them stored nowhere.
+struct LaneRun {
+  int lo, hi;
+  int64_t at;
+};
+
+// The runs of the `live` lanes from grid position q; returns how many (0 to 2).
+template <int L>
+inline int lane_runs(const ConvDirectTiles& t, int64_t q, int live, LaneRun (&run)[2]) {
+  if (live <= 0) return 0;
+  if (t.cols == t.out_w) {
+    run[0] = {0, live < L ? live : L, q};
+    return 1;
+  }
+  const int64_t row = q / t.cols, col = q % t.cols;
+  const int64_t width = live < L ? live : L;
+  int n = 0;
+  const int64_t first_hi = t.out_w - col < width ? t.out_w - col : width;
+  if (first_hi > 0) run[n++] = {0, static_cast<int>(first_hi), row * t.out_w + col};
+  const int64_t next = t.cols - col;  // the lane where the next grid row starts
+  if (next < width) {
+    const int64_t next_hi = next + t.out_w < width ? next + t.out_w : width;
+    run[n++] = {static_cast<int>(next), static_cast<int>(next_hi), (row + 1) * t.out_w};
+  }
+  return n;
+}
+
+template <class S>
+inline typename S::vf32 load_runs(const float* row, const LaneRun* run, int n) {
+  if (n == 1 && run[0].lo == 0) return S::load_partial(row + run[0].at, run[0].hi);
+  typename S::vf32 v = S::zero();
+  for (int s = 0; s < n; ++s) v = S::load_lanes(v, row + run[s].at, run[s].lo, run[s].hi);
+  return v;
+}
+
+template <class S>
+inline void store_runs(float* row, typename S::vf32 v, const LaneRun* run, int n) {
+  if (n == 1 && run[0].lo == 0) return S::store_partial(row + run[0].at, v, run[0].hi);
+  for (int s = 0; s < n; ++s) S::store_lanes(row + run[s].at, v, run[s].lo, run[s].hi);
+}
+
+// R rows x NV vectors at grid position q over k steps of one K slice, into rows of c (and z's
+// residual rows) at the output offsets of lane_runs. A Tail tile (the grid's last, `live` < NR
+// positions) loads only those lanes unless the source may be over-read. A vector that is one
+// whole run (the common case) is loaded and stored plainly.
 template <class S, int MR, int R, int NV, bool Tail>
 inline void conv_direct_tile(const ConvDirectTiles& t, int64_t k, const float* a, const int64_t* offset, int64_t q,
                              int live, float* c, const float* z, bool first, bool last) {
@@ -28,21 +73,26 @@ inline void conv_direct_tile(const ConvDirectTiles& t, int64_t k, const float* a
   for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
     for (int j = 0; j < NV; ++j) acc[i][j] = S::zero();
-  int lanes[NV];
-  for (int j = 0; j < NV; ++j) lanes[j] = live - j * L;
   const float* src = t.source + q;
   const bool partial_loads = Tail && !t.tail_overread;
   for (int64_t p = 0; p < k; ++p, a += MR) {
     const float* b = src + offset[p];
     V bv[NV];
 #pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j) bv[j] = partial_loads ? S::load_partial(b + j * L, lanes[j]) : S::load(b + j * L);
+    for (int j = 0; j < NV; ++j) bv[j] = partial_loads ? S::load_partial(b + j * L, live - j * L) : S::load(b + j * L);
 #pragma GCC unroll 32
     for (int i = 0; i < R; ++i) {
       const V ai = S::broadcast(a + i);
 #pragma GCC unroll 4
       for (int j = 0; j < NV; ++j) acc[i][j] = S::fmadd(ai, bv[j], acc[i][j]);
     }
+  }
+  LaneRun run[NV][2];
+  int runs[NV];
+  bool whole[NV];  // one run of all L lanes
+  for (int j = 0; j < NV; ++j) {
+    runs[j] = lane_runs<L>(t, q + j * L, live - j * L, run[j]);
+    whole[j] = runs[j] == 1 && run[j][0].lo == 0 && run[j][0].hi == L;
   }
   const V vlo = S::set1(t.lo), vhi = S::set1(t.hi);
 #pragma GCC unroll 32
@@ -52,18 +102,18 @@ inline void conv_direct_tile(const ConvDirectTiles& t, int64_t k, const float* a
     const V bias = S::set1(last && t.bias != nullptr ? t.bias[i] : 0.0f);
 #pragma GCC unroll 4
     for (int j = 0; j < NV; ++j) {
-      if (Tail && lanes[j] <= 0) break;
+      const LaneRun* r = run[j];
       V v = acc[i][j];
-      if (!first) v = S::add(v, Tail ? S::load_partial(row + j * L, lanes[j]) : S::load(row + j * L));
+      if (!first) v = S::add(v, whole[j] ? S::load(row + r[0].at) : load_runs<S>(row, r, runs[j]));
       if (last) {
         v = S::add(v, bias);
-        if (zrow != nullptr) v = S::add(v, Tail ? S::load_partial(zrow + j * L, lanes[j]) : S::load(zrow + j * L));
+        if (zrow != nullptr) v = S::add(v, whole[j] ? S::load(zrow + r[0].at) : load_runs<S>(zrow, r, runs[j]));
         if (t.clamp) v = S::min(vhi, S::max(vlo, v));
       }
-      if (Tail && lanes[j] < L) {
-        S::store_partial(row + j * L, v, lanes[j]);
+      if (whole[j]) {
+        S::store(row + r[0].at, v);
       } else {
-        S::store(row + j * L, v);
+        store_runs<S>(row, v, r, runs[j]);
       }
     }
   }
@@ -98,17 +148,16 @@ inline void conv_direct_tiles(const ConvDirectTiles& t, int64_t m0, int64_t m1, 
       float* c = t.c + i * t.ldc;
       const float* z = t.z != nullptr ? t.z + i * t.ldc : nullptr;
       for (int64_t q = q0; q < q1; q += NR) {
-        const float* zq = z != nullptr ? z + q : nullptr;
         const int live = static_cast<int>(q1 - q < NR ? q1 - q : NR);
         const bool tail = live < NR;
         if (rows == MR && !tail) {
-          conv_direct_tile<S, MR, MR, NV, false>(row_t, kc, a, t.offset + pc, q, live, c + q, zq, first, last);
+          conv_direct_tile<S, MR, MR, NV, false>(row_t, kc, a, t.offset + pc, q, live, c, z, first, last);
         } else if (!tail) {
           conv_direct_tile_rows<S, MR, NV, false>(std::make_integer_sequence<int, MR>{}, rows, row_t, kc, a,
-                                                  t.offset + pc, q, live, c + q, zq, first, last);
+                                                  t.offset + pc, q, live, c, z, first, last);
         } else {
           conv_direct_tile_rows<S, MR, NV, true>(std::make_integer_sequence<int, MR>{}, rows, row_t, kc, a,
-                                                 t.offset + pc, q, live, c + q, zq, first, last);
+                                                 t.offset + pc, q, live, c, z, first, last);
         }
       }
     }

@@ -9,7 +9,8 @@
 namespace onyxrt::kernels {
 
 // One call's worth of direct-convolution tiles: C[i][q] = sum_p W[i][p] * source[offset[p] + q]
-// for rows i (output channels) and grid positions q, then the epilogue on the last K slice.
+// for rows i (output channels) and grid positions q (stored at their output positions), then the
+// epilogue on the last K slice.
 // W is a PackedMatrixA (MR-row panels, K cut in slices `slice` steps deep, the last one
 // shorter: the slice from step s0 of the panel at row r starts at weights + s0 * mpad + r *
 // that slice's depth). Every source[offset[p] + q] for
@@ -24,8 +25,11 @@ struct ConvDirectTiles {
   bool tail_overread = false;
   float* c = nullptr;
   int64_t ldc = 0;
+  // Grid position q = row * cols + col is c's position row * out_w + col, stored only when col <
+  // out_w (equal widths: position q is q). cols >= NR when they differ.
+  int64_t cols = 0, out_w = 0;
   const float* bias = nullptr;  // per row, or null
-  const float* z = nullptr;     // a residual in c's layout (row i position q at z[i * ldc + q]), or null
+  const float* z = nullptr;     // a residual in c's layout (row i, c's position o at z[i * ldc + o]), or null
   bool clamp = false;           // then min(hi, max(lo, v)): NaN stays NaN, as Relu and Clip keep it
   float lo = 0.0f, hi = 0.0f;
 };

@@ -38,6 +38,13 @@ struct F32Avx2 {
     const __m256i from = _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(lo));
     store_partial(p, _mm256_permutevar8x32_ps(v, from), hi - lo);
   }
+  static vf32 load_lanes(vf32 into, const float* p, int lo, int hi) {  // lanes [lo, hi) from p[0, hi - lo)
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 moved = _mm256_permutevar8x32_ps(load_partial(p, hi - lo), _mm256_sub_epi32(lane, _mm256_set1_epi32(lo)));
+    const __m256i inside = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo), lane),
+                                               _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), lane));
+    return _mm256_blendv_ps(into, moved, _mm256_castsi256_ps(inside));
+  }
   static void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0); }
 };
 

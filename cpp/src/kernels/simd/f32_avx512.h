@@ -37,6 +37,10 @@ struct F32Avx512 {
     const __mmask16 lanes = static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
     store_partial(p, _mm512_maskz_compress_ps(lanes, v), hi - lo);
   }
+  static vf32 load_lanes(vf32 into, const float* p, int lo, int hi) {  // lanes [lo, hi) from p[0, hi - lo)
+    const __mmask16 lanes = static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+    return _mm512_mask_expand_ps(into, lanes, load_partial(p, hi - lo));  // the register form: no memory expand
+  }
   static void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0); }
 };
 

@@ -43,6 +43,10 @@ struct F32Portable {
   static void store_lanes(float* p, vf32 a, int lo, int hi) {  // lanes [lo, hi) to p[0, hi - lo)
     for (int i = lo; i < hi; ++i) p[i - lo] = a.v[i];
   }
+  static vf32 load_lanes(vf32 into, const float* p, int lo, int hi) {  // lanes [lo, hi) from p[0, hi - lo)
+    for (int i = lo; i < hi; ++i) into.v[i] = p[i - lo];
+    return into;
+  }
   static vf32 add(vf32 a, vf32 b) {
     for (int i = 0; i < kLanes; ++i) a.v[i] += b.v[i];
     return a;
