@@ -99,6 +99,27 @@ Tensor& KernelContext::output(size_t i, DataType type, Shape shape) {
   return v.tensor();
 }
 
+Tensor& KernelContext::output_in_place_of(size_t input, size_t i, DataType type, Shape shape) {
+  if (input >= 32 || ((in_place_inputs_ >> input) & 1u) == 0 || !has_input(input) || type == DataType::String)
+    return output(i, type, std::move(shape));
+  const Value& v = slots_[input_slots_[input]];
+  if (!v.is_tensor()) return output(i, type, std::move(shape));
+  const Tensor& x = v.tensor();
+  // use_count 1: the input's slot is the buffer's only holder (no view of it lives elsewhere).
+  if (x.dtype() != type || x.owner() == nullptr || x.owner().use_count() != 1 || x.raw() == nullptr)
+    return output(i, type, std::move(shape));
+  int64_t count = 0;
+  try {
+    count = shape_size(shape);
+  } catch (const Error& e) {
+    fail(e.code(), "output ", i, ": ", e.what());
+  }
+  if (count != x.size()) return output(i, type, std::move(shape));
+  set_output(i, Value(Tensor(type, std::move(shape), const_cast<void*>(x.raw()), x.owner())));
+  Value& out = has_output(i) ? slots_[output_slots_[i]] : discarded_.back();
+  return out.tensor();
+}
+
 void KernelContext::set_output(size_t i, Value value) {
   if (has_output(i)) {
     slots_[output_slots_[i]] = std::move(value);

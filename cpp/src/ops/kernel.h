@@ -115,6 +115,14 @@ class KernelContext {
   Tensor& output(size_t i, DataType type, Shape shape);
   // Sets output i to an existing value (sharing storage: Identity, Reshape).
   void set_output(size_t i, Value value);
+  // Output i in the buffer of input `input` when the plan lets that input go here (an
+  // intermediate whose last reader is this node: allow_in_place), nothing else holds its buffer
+  // and type and byte count match; else as output(). For kernels that have read all they need
+  // of the input's element j before writing element j (elementwise ops), so the input need not
+  // be copied and its buffer, still in cache, is not left idle.
+  Tensor& output_in_place_of(size_t input, size_t i, DataType type, Shape shape);
+  // The inputs (bit k: input k) the executor lets output_in_place_of take.
+  void allow_in_place(uint32_t inputs) { in_place_inputs_ = inputs; }
 
   int threads() const { return threads_; }
   const ir::Node& node() const { return node_; }
@@ -137,6 +145,7 @@ class KernelContext {
   const int32_t* output_slots_;
   size_t output_count_;
   int threads_;
+  uint32_t in_place_inputs_ = 0;
   std::deque<Value> discarded_;  // outputs the graph does not use; a deque keeps references stable
 };
 

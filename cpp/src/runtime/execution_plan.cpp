@@ -1,5 +1,6 @@
 #include "runtime/execution_plan.h"
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_set>
 
@@ -83,6 +84,31 @@ std::vector<const ir::Graph*> subgraph_bodies(const ir::Node& node) {
     for (const auto& g : a.graphs) bodies.push_back(g.get());
   }
   return bodies;
+}
+
+}  // namespace
+
+namespace {
+
+// A step may write an output into the buffer of an input it reads last (KernelContext::
+// output_in_place_of). Not a graph input (the caller's array), a constant or an outer value (the
+// enclosing run's), nor a value the step reads twice or through a subgraph.
+void mark_in_place_inputs(ExecutionPlan& plan, const std::vector<int>& last_reader, const std::vector<bool>& kept) {
+  std::vector<bool> foreign(static_cast<size_t>(plan.slot_count), false);
+  for (int32_t s : plan.input_slots) foreign[static_cast<size_t>(s)] = true;
+  for (const auto& [own, outer] : plan.outer_bindings) foreign[static_cast<size_t>(own)] = true;
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    Step& step = plan.steps[i];
+    for (size_t k = 0; k < step.inputs.size() && k < 32; ++k) {
+      const int32_t s = step.inputs[k];
+      if (s < 0 || kept[static_cast<size_t>(s)] || foreign[static_cast<size_t>(s)] ||
+          last_reader[static_cast<size_t>(s)] != static_cast<int>(i))
+        continue;
+      const auto reads = std::count(step.inputs.begin(), step.inputs.end(), s) +
+                         std::count(step.implicit_inputs.begin(), step.implicit_inputs.end(), s);
+      if (reads == 1) step.in_place_inputs |= uint32_t{1} << k;
+    }
+  }
 }
 
 }  // namespace
@@ -226,6 +252,7 @@ ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& grap
   for (size_t i = 0; i < plan.steps.size(); ++i)
     for (int32_t out : plan.steps[i].outputs)
       if (out >= 0 && !kept[out] && last_reader[out] < 0) plan.steps[i].release_after.push_back(out);
+  mark_in_place_inputs(plan, last_reader, kept);
   return plan;
 }
 

@@ -22,6 +22,9 @@ struct Step {
   std::vector<int32_t> outputs;  // slot per output, -1 where omitted
   std::vector<int32_t> implicit_inputs;  // outer-scope slots its subgraphs read
   std::vector<int32_t> release_after;    // slots whose last reader is this step
+  // Inputs (bit k: input k) whose buffers an output may take (KernelContext::output_in_place_of):
+  // intermediates this step reads last, once, that are neither graph inputs nor outer values.
+  uint32_t in_place_inputs = 0;
 };
 
 // A graph compiled for execution: every value named once gets a slot index, so a run looks up

@@ -23,6 +23,7 @@ void execute_plan(const ExecutionPlan& plan, RunContext& ctx) {
     check_first_input_type(step, ctx);
     ops::KernelContext kernel_ctx(*step.node, step.opset, ctx.slots.data(), step.inputs.data(), step.inputs.size(),
                                   step.outputs.data(), step.outputs.size(), ctx.threads);
+    kernel_ctx.allow_in_place(step.in_place_inputs);
     const Profiler::Clock::time_point begin = ctx.profiler != nullptr ? Profiler::Clock::now() : Profiler::Clock::time_point();
     try {
       step.kernel->compute(kernel_ctx);

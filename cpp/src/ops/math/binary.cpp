@@ -42,7 +42,9 @@ class BinaryKernel final : public OpKernel {
       using T = typename decltype(tag)::type;
       using R = std::conditional_t<Op::kBoolOutput, bool, T>;
       if constexpr (Op::kIntegerDivision && std::is_integral_v<T>) check_no_zero(ctx, b.data<T>(), b.size());
-      Tensor& c = ctx.output(0, data_type_v<R>, out_shape);
+      // In place of an input of the output's own shape (a residual or bias Add, a scaling Mul).
+      const size_t donor = a.shape() == out_shape ? 0 : 1;
+      Tensor& c = ctx.output_in_place_of(donor, 0, data_type_v<R>, out_shape);
       BroadcastPlan plan(out_shape, {&a.shape(), &b_view});
       binary_apply(plan, a.data<T>(), b.data<T>(), c.data<R>(), op_, ctx.threads());
     });

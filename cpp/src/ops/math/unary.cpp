@@ -52,7 +52,7 @@ class UnaryKernel final : public OpKernel {
     bool supported = visit_type(x.dtype(), typename Op::Types{}, [&](auto tag) {
       using T = typename decltype(tag)::type;
       using R = std::conditional_t<Op::kBoolOutput, bool, T>;
-      Tensor& y = ctx.output(0, data_type_v<R>, x.shape());
+      Tensor& y = ctx.output_in_place_of(0, 0, data_type_v<R>, x.shape());
       if constexpr (HasVmath<Op>::value && (std::is_same_v<T, float> || std::is_same_v<T, fp16_t> ||
                                             std::is_same_v<T, bf16_t>)) {
         if (const std::optional<kernels::VmathF32> f = op_.vmath_f32()) {
