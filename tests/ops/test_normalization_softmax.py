@@ -116,6 +116,45 @@ def test_layer_norm(x_shape, axis, scale_shape, with_bias):
     check("LayerNormalization", inputs, attrs={"axis": axis, "epsilon": 1e-3}, outputs=outputs, atol=1e-4)
 
 
+@pytest.mark.parametrize("width", [1, 5, 16, 17, 33, 100, 768, 1025])
+@pytest.mark.parametrize("offset", [0.0, 300.0])
+def test_layer_norm_row_kernel_widths(width, offset):
+    """The vectorized float rows: every tail length of a vector, transformer widths, and a mean
+    far from zero (the variance is taken around the mean, so it keeps its precision)."""
+    inputs = {"X": rand(6, width) * 2 + np.float32(offset), "Scale": rand(width, seed=1), "B": rand(width, seed=2)}
+    outputs = {"Y": onnx.TensorProto.FLOAT, "Mean": onnx.TensorProto.FLOAT, "InvStdDev": onnx.TensorProto.FLOAT}
+    for epsilon in (1e-5, 1e-12):
+        check("LayerNormalization", inputs, attrs={"axis": -1, "epsilon": epsilon}, outputs=outputs, atol=2e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float64])
+@pytest.mark.parametrize("scale_shape", [(2, 40), (40,), (1, 1)])
+def test_layer_norm_float_types(dtype, scale_shape):
+    """float16 through the float row kernel (Scale broadcast to one value per position first),
+    double on its own path. Mean / InvStdDev only for double: onnx.reference gives them float16
+    for float16 input, where the schema allows float or bfloat16 (onyxrt: float)."""
+    inputs = {"X": rand(3, 2, 40, dtype=dtype), "Scale": rand(*scale_shape, dtype=dtype, seed=1),
+              "B": rand(*scale_shape, dtype=dtype, seed=2)}
+    stat = onnx.TensorProto.DOUBLE if dtype == np.float64 else onnx.TensorProto.FLOAT
+    outputs = {"Y": onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))}
+    if dtype == np.float64:
+        outputs.update({"Mean": stat, "InvStdDev": stat})
+    tol = 2e-2 if dtype == np.float16 else 1e-10
+    check("LayerNormalization", inputs, attrs={"axis": 1}, outputs=outputs, rtol=tol, atol=tol, reference=True)
+
+
+def test_layer_norm_nan_and_inf_rows():
+    x = rand(4, 37)
+    x[1, 5] = np.nan
+    x[2, 0] = np.inf
+    got = check("LayerNormalization", {"X": x, "Scale": rand(37, seed=1)}, atol=1e-4, reference=True)[0]
+    assert np.isnan(got[1]).all() and np.isnan(got[2]).all() and np.isfinite(got[[0, 3]]).all()
+
+
+def test_layer_norm_bad_scale():
+    expect_error("LayerNormalization", {"X": rand(2, 8), "Scale": rand(5)}, match="Scale", error="InvalidArgument")
+
+
 @pytest.mark.parametrize("axis", [0, 1, -1])
 @pytest.mark.parametrize("p", [1, 2])
 def test_lp_norm(axis, p):
@@ -159,6 +198,29 @@ def test_half_softmax_rounds_like_its_function_body():
     actual = onyxrt.InferenceSession(model.SerializeToString()).run(None, {"X": x})[0]
     assert actual.dtype == np.float16
     np.testing.assert_array_equal(actual.view(np.uint16), expected.view(np.uint16))
+
+
+@pytest.mark.parametrize("op", ["Softmax", "LogSoftmax"])
+@pytest.mark.parametrize("width", [1, 15, 16, 17, 63, 64, 65, 128, 300, 1000])
+def test_softmax_row_kernel_widths(op, width):
+    """The vectorized float rows: every tail length of the 4-vector steps and BERT's 128."""
+    x = rand(5, width) * 8
+    check(op, {"X": x}, attrs={"axis": -1}, opset=13, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("op", ["Softmax", "LogSoftmax"])
+def test_softmax_nan_and_inf_rows(op):
+    """A NaN, or +inf (inf - inf), makes its row NaN; -inf gives (almost) 0, as onnxruntime."""
+    x = rand(4, 40)
+    x[0, 3] = np.nan
+    x[1, 39] = np.inf
+    x[2, 17] = -np.inf
+    model = make_node_model(op, {"X": x}, opset=13)
+    got = onyxrt.InferenceSession(model.SerializeToString()).run(None, {"X": x})[0]
+    assert np.isnan(got[:2]).all()
+    assert np.isfinite(got[3]).all() and not np.isnan(got[2]).any()
+    p = np.exp(got[2]) if op == "LogSoftmax" else got[2]
+    assert p[17] < 1e-30 and abs(p.sum() - 1) < 1e-5
 
 
 def test_softmax_default_axes():

@@ -3,6 +3,7 @@
 #include "kernels/dispatch.h"
 
 #include "kernels/conv.h"
+#include "kernels/layer_norm.h"
 #include "kernels/pool.h"
 #include "kernels/softmax.h"
 #include "kernels/vmath.h"
@@ -78,6 +79,10 @@ KernelTable build_table() {
   for (const VmathF32Variant& v : kVmathF32Variants) {
     if (tier_enabled(v.tier)) t.vmath_f32[static_cast<int>(v.function)] = v;
   }
+  t.layer_norm_f32 = kLayerNormF32Variants[0];
+  for (const LayerNormF32Variant& v : kLayerNormF32Variants) {
+    if (tier_enabled(v.tier)) t.layer_norm_f32 = v;
+  }
   return t;
 }
 
@@ -96,6 +101,13 @@ void vmath_f32(VmathF32 function, const float* x, float* y, int64_t n) {
 const char* vmath_f32_kernel_name(VmathF32 function) {
   return kernel_table().vmath_f32[static_cast<int>(function)].name;
 }
+
+void layer_norm_f32(const float* x, const float* scale, const float* bias, float* y, int64_t n, float epsilon,
+                    bool center, float* stats) {
+  if (n > 0) kernel_table().layer_norm_f32.fn(x, scale, bias, y, n, epsilon, center, stats);
+}
+
+const char* layer_norm_f32_kernel_name() { return kernel_table().layer_norm_f32.name; }
 
 void depthwise_conv_f32(const ConvGeometry& g, int64_t multiplier, const float* x, const float* w, const float* bias,
                         float* y, int64_t c0, int64_t c1, const DepthwiseEpilogue& ep) {

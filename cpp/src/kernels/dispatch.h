@@ -4,6 +4,7 @@
 #include "kernels/conv/variants.h"
 #include "kernels/conv_direct/variants.h"
 #include "kernels/gemm/microkernel.h"
+#include "kernels/layer_norm/variants.h"
 #include "kernels/pool/variants.h"
 #include "kernels/softmax/variants.h"
 #include "kernels/vmath/variants.h"
@@ -28,6 +29,7 @@ struct KernelTable {
   ConvDirectTF32Variant conv_direct_t_f32;  // no kernel (tiles null) below AVX-512
   PoolF32Variant pool_f32;
   VmathF32Variant vmath_f32[kVmathF32Count];  // indexed by VmathF32
+  LayerNormF32Variant layer_norm_f32;
 };
 const KernelTable& kernel_table();
 

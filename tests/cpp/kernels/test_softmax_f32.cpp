@@ -1,6 +1,7 @@
 // Every row-softmax variant of kernels/softmax/softmax_f32.inc against a double-precision
-// reference and against the generic variant: odd lengths, large and very negative inputs, log
-// and plain. Variants the CPU cannot run are skipped with a visible SKIP line.
+// reference and against the generic variant: lengths 1 .. 300 and longer, large and very
+// negative inputs, log and plain, NaN and inf. Variants the CPU cannot run are skipped with a
+// visible SKIP line.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -16,8 +17,44 @@ using namespace onyxrt::kernels;
 
 namespace {
 
+std::vector<int64_t> lengths() {
+  std::vector<int64_t> all;
+  for (int64_t n = 1; n <= 300; ++n) all.push_back(n);
+  for (int64_t n : {511, 1000, 4099}) all.push_back(n);
+  return all;
+}
+
+// NaN anywhere, or +inf (inf - inf), makes the whole row NaN; a -inf value gets (almost) 0.
+void check_special(const SoftmaxF32Variant& v) {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  for (int64_t n : {1, 2, 15, 16, 17, 64, 100, 300}) {
+    for (int64_t at : {int64_t(0), n / 2, n - 1}) {
+      for (bool log : {false, true}) {
+        for (float special : {nan, inf}) {
+          std::vector<float> x = ktest::random_floats(static_cast<size_t>(n), 11), y(static_cast<size_t>(n));
+          x[at] = special;
+          v.fn(x.data(), y.data(), n, log);
+          int bad = 0;
+          for (float e : y) bad += std::isnan(e) ? 0 : 1;
+          KCHECK(bad == 0, "%s n=%lld special=%g at=%lld log=%d: %d not NaN", v.name, (long long)n, special,
+                 (long long)at, log, bad);
+        }
+        if (n == 1) continue;
+        std::vector<float> x = ktest::random_floats(static_cast<size_t>(n), 12), y(static_cast<size_t>(n));
+        x[at] = -inf;
+        v.fn(x.data(), y.data(), n, log);
+        double sum = 0;
+        for (int64_t j = 0; j < n; ++j) sum += j == at ? 0.0 : (log ? std::exp(double(y[j])) : y[j]);
+        const bool tiny = log ? y[at] < -80.0f : (y[at] >= 0.0f && y[at] < 1e-37f);
+        KCHECK(tiny && std::fabs(sum - 1.0) < 1e-5, "%s n=%lld -inf at=%lld log=%d: y=%g sum=%g", v.name,
+               (long long)n, (long long)at, log, y[at], sum);
+      }
+    }
+  }
+}
+
 void check_variant(const SoftmaxF32Variant& v, const SoftmaxF32Variant& generic) {
-  for (int64_t n : {1, 2, 7, 13, 15, 16, 17, 31, 63, 127, 1000}) {
+  for (int64_t n : lengths()) {
     for (float scale : {1.0f, 30.0f}) {
       for (bool log : {false, true}) {
         std::vector<float> x = ktest::random_floats(static_cast<size_t>(n), static_cast<uint32_t>(n * 7 + log));
@@ -53,6 +90,7 @@ int main() {
     }
     int before = ktest::failures;
     check_variant(v, kSoftmaxF32Variants[0]);
+    check_special(v);
     std::printf("%s %s\n", ktest::failures == before ? "PASS" : "FAIL", v.name);
   }
   std::printf("dispatched: %s\n", softmax_f32_kernel_name());

@@ -1,59 +1,121 @@
 #pragma once
 
-// The row softmax written once in plain, branch-free C++ that the compiler vectorizes at the
-// width of the translation unit including it (generic/, x86_avx2/, x86_avx512/). Local to that
-// unit (anonymous namespace), so each ISA keeps its own copy.
+// The row softmax written once over a vector vocabulary S (simd/f32_<isa>.h) extended with
+//   pow2_shifted(t): the float whose bits are those of t shifted left by 23, i.e. 2^k for a t
+//   holding the integer k + 127 in its low mantissa bits (t = k + 127 + 1.5 * 2^23);
+//   hsum(v), hmax(v): the sum and the largest of v's lanes, in registers (a round trip through
+//   memory stalls on store forwarding, which costs a short row more than its exps);
+// which each ISA unit adds (softmax_f32.cpp of its folder). Three passes: the row max, then
+// e = exp(x - max) stored and summed, then the scaling (or x - max - log sum). Each pass keeps
+// several vector accumulators, so no lane waits on the previous one and nothing is spilled.
+//
+// exp is exp_nonpositive of vmath_f32_core.h in vector form (the same reduction and polynomial,
+// so the same <= 2 ulp bound): arguments below -87.3 give ~1e-38 instead of a denormal, which no
+// row sum notices. NaN: a NaN never wins the max (as `x > max ? x : max`, unless it is x[0]), its
+// exp is NaN, so the sum and the whole row become NaN; +inf makes max inf and inf - inf NaN.
+// Local to the including unit (anonymous namespace), so each ISA keeps its own copy.
 #include <math.h>  // logf: an extern libm call, never an inline copy built with this unit's flags
 
 #include <cstdint>
 
-#include "kernels/vmath/vmath_f32_core.h"  // exp_nonpositive
-
 namespace onyxrt::kernels {
 namespace {
 
-constexpr int kLanes = 16;  // independent partial results, so the reductions vectorize
+// exp(x) for x <= 0 or NaN (see above).
+template <class S>
+inline typename S::vf32 softmax_exp(typename S::vf32 x) {
+  x = S::max(S::set1(-87.3f), x);  // the bound when x is larger, x when it is NaN
+  const float shifter = 12582912.0f + 127.0f;
+  const typename S::vf32 t = S::fmadd(x, S::set1(1.44269504088896341f), S::set1(shifter));
+  const typename S::vf32 n = S::add(t, S::set1(-shifter));  // round(x / ln2), exact
+  typename S::vf32 r = S::fmadd(n, S::set1(-0.693359375f), x);  // ln2's 9-bit head: n * head is exact
+  r = S::fmadd(n, S::set1(2.12194440e-4f), r);
+  typename S::vf32 p = S::set1(1.9875691500e-4f);
+  p = S::fmadd(p, r, S::set1(1.3981999507e-3f));
+  p = S::fmadd(p, r, S::set1(8.3334519073e-3f));
+  p = S::fmadd(p, r, S::set1(4.1665795894e-2f));
+  p = S::fmadd(p, r, S::set1(1.6666665459e-1f));
+  p = S::fmadd(p, r, S::set1(5.0000001201e-1f));
+  const typename S::vf32 e = S::add(S::fmadd(S::mul(p, r), r, r), S::set1(1.0f));
+  return S::mul(e, S::pow2_shifted(t));
+}
 
-inline float row_max(const float* x, int64_t n) {
-  float m[kLanes];
-  for (int j = 0; j < kLanes; ++j) m[j] = x[0];
+template <class S>
+inline float softmax_row_max(const float* x, int64_t n) {
+  constexpr int L = S::kLanes;
   int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int j = 0; j < kLanes; ++j) m[j] = x[i + j] > m[j] ? x[i + j] : m[j];
-  float best = m[0];
-  for (int j = 1; j < kLanes; ++j) best = m[j] > best ? m[j] : best;
+  float best = x[0];
+  if (n >= L) {
+    typename S::vf32 m0 = S::set1(x[0]), m1 = m0, m2 = m0, m3 = m0;
+    for (; i + 4 * L <= n; i += 4 * L) {
+      m0 = S::max(S::load(x + i), m0);  // (x > m ? x : m): a NaN x is skipped
+      m1 = S::max(S::load(x + i + L), m1);
+      m2 = S::max(S::load(x + i + 2 * L), m2);
+      m3 = S::max(S::load(x + i + 3 * L), m3);
+    }
+    for (; i + L <= n; i += L) m0 = S::max(S::load(x + i), m0);
+    best = S::hmax(S::max(S::max(m0, m1), S::max(m2, m3)));
+  }
   for (; i < n; ++i) best = x[i] > best ? x[i] : best;
   return best;
 }
 
+template <class S>
 inline void softmax_row(const float* x, float* y, int64_t n, bool log) {
-  const float max = row_max(x, n);
-  float s[kLanes] = {};
+  constexpr int L = S::kLanes;
+  const float max = softmax_row_max<S>(x, n);
+  const typename S::vf32 neg_max = S::set1(-max);
+  typename S::vf32 s0 = S::zero(), s1 = S::zero(), s2 = S::zero(), s3 = S::zero();
   int64_t i = 0;
+  // Four independent exps per step: a row of 128 is then two steps, and the exps' long
+  // dependency chains overlap instead of running one after the other.
   if (log) {  // only the sum is needed: y = x - max - log(sum)
-    for (; i + kLanes <= n; i += kLanes)
-      for (int j = 0; j < kLanes; ++j) s[j] += exp_nonpositive(x[i + j] - max);
+    for (; i + 4 * L <= n; i += 4 * L) {
+      s0 = S::add(s0, softmax_exp<S>(S::add(S::load(x + i), neg_max)));
+      s1 = S::add(s1, softmax_exp<S>(S::add(S::load(x + i + L), neg_max)));
+      s2 = S::add(s2, softmax_exp<S>(S::add(S::load(x + i + 2 * L), neg_max)));
+      s3 = S::add(s3, softmax_exp<S>(S::add(S::load(x + i + 3 * L), neg_max)));
+    }
+    for (; i + L <= n; i += L) s0 = S::add(s0, softmax_exp<S>(S::add(S::load(x + i), neg_max)));
   } else {
-    for (; i + kLanes <= n; i += kLanes)
-      for (int j = 0; j < kLanes; ++j) {
-        const float e = exp_nonpositive(x[i + j] - max);
-        y[i + j] = e;
-        s[j] += e;
-      }
+    for (; i + 4 * L <= n; i += 4 * L) {
+      const typename S::vf32 e0 = softmax_exp<S>(S::add(S::load(x + i), neg_max));
+      const typename S::vf32 e1 = softmax_exp<S>(S::add(S::load(x + i + L), neg_max));
+      const typename S::vf32 e2 = softmax_exp<S>(S::add(S::load(x + i + 2 * L), neg_max));
+      const typename S::vf32 e3 = softmax_exp<S>(S::add(S::load(x + i + 3 * L), neg_max));
+      S::store(y + i, e0);
+      S::store(y + i + L, e1);
+      S::store(y + i + 2 * L, e2);
+      S::store(y + i + 3 * L, e3);
+      s0 = S::add(s0, e0);
+      s1 = S::add(s1, e1);
+      s2 = S::add(s2, e2);
+      s3 = S::add(s3, e3);
+    }
+    for (; i + L <= n; i += L) {
+      const typename S::vf32 e0 = softmax_exp<S>(S::add(S::load(x + i), neg_max));
+      S::store(y + i, e0);
+      s0 = S::add(s0, e0);
+    }
   }
-  float sum = 0.0f;
-  for (int j = 0; j < kLanes; ++j) sum += s[j];
-  for (; i < n; ++i) {
-    const float e = exp_nonpositive(x[i] - max);
-    if (!log) y[i] = e;
-    sum += e;
+  float sum = S::hsum(S::add(S::add(s0, s1), S::add(s2, s3)));
+  // The tail (< 1 vector) goes through y, which is the output anyway: only its real lanes are
+  // stored and summed.
+  if (i < n) {
+    const int rest = static_cast<int>(n - i);
+    S::store_partial(y + i, softmax_exp<S>(S::add(S::load_partial(x + i, rest), neg_max)), rest);
+    for (int j = 0; j < rest; ++j) sum += y[i + j];
   }
+  i = 0;
+  const int rest = static_cast<int>(n % L);
   if (log) {
-    const float shift = max + logf(sum);
-    for (int64_t k = 0; k < n; ++k) y[k] = x[k] - shift;
+    const typename S::vf32 shift = S::set1(-(max + logf(sum)));
+    for (; i + L <= n; i += L) S::store(y + i, S::add(S::load(x + i), shift));
+    if (rest > 0) S::store_partial(y + i, S::add(S::load_partial(x + i, rest), shift), rest);
   } else {
-    const float inv = 1.0f / sum;
-    for (int64_t k = 0; k < n; ++k) y[k] *= inv;
+    const typename S::vf32 inv = S::set1(1.0f / sum);
+    for (; i + L <= n; i += L) S::store(y + i, S::mul(S::load(y + i), inv));
+    if (rest > 0) S::store_partial(y + i, S::mul(S::load_partial(y + i, rest), inv), rest);
   }
 }
 

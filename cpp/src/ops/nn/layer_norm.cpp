@@ -6,10 +6,12 @@
 // are float then, double for double input).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
 #include "base/parallel.h"
+#include "kernels/layer_norm.h"
 #include "ops/axis_view.h"
 #include "ops/float_staging.h"
 #include "ops/nn/norm_broadcast.h"
@@ -35,11 +37,6 @@ class LayerNormalization final : public OpKernel {
     const Shape normalized(x.shape().begin() + axis, x.shape().end());
     const Tensor& scale_t = ctx.input(1);
     const Tensor* bias_t = ctx.has_input(2) ? &ctx.input(2) : nullptr;
-    const std::vector<double> scale = values_as_double(scale_t);
-    const std::vector<double> bias = bias_t ? values_as_double(*bias_t) : std::vector<double>();
-    const std::vector<int64_t> scale_index = normalized_broadcast_index(ctx, "Scale", scale_t.shape(), normalized);
-    const std::vector<int64_t> bias_index =
-        bias_t ? normalized_broadcast_index(ctx, "B", bias_t->shape(), normalized) : std::vector<int64_t>();
 
     Shape stat_shape = x.shape();
     std::fill(stat_shape.begin() + axis, stat_shape.end(), 1);
@@ -48,35 +45,88 @@ class LayerNormalization final : public OpKernel {
     Tensor* mean_out = ctx.has_output(1) ? &ctx.output(1, stat_type, stat_shape) : nullptr;
     Tensor* inv_out = ctx.has_output(2) ? &ctx.output(2, stat_type, stat_shape) : nullptr;
 
-    with_compute_type(x, y, [&](const auto* xd, auto* yd) {
-      using T = std::remove_const_t<std::remove_pointer_t<decltype(xd)>>;
-      T* mean_d = mean_out ? mean_out->data<T>() : nullptr;
-      T* inv_d = inv_out ? inv_out->data<T>() : nullptr;
-      const int64_t n = v.axis;
-      parallel_for(v.outer, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, n)), ctx.threads(),
-                   [&](int64_t begin, int64_t end) {
-                     for (int64_t r = begin; r < end; ++r) {
-                       const T* xr = xd + r * n;
-                       T* yr = yd + r * n;
-                       double mean = 0, var = 0;
-                       for (int64_t j = 0; j < n; ++j) mean += xr[j];
-                       mean /= static_cast<double>(std::max<int64_t>(1, n));
-                       for (int64_t j = 0; j < n; ++j) var += (xr[j] - mean) * (xr[j] - mean);
-                       var /= static_cast<double>(std::max<int64_t>(1, n));
-                       const double inv = 1.0 / std::sqrt(var + epsilon_);
-                       for (int64_t j = 0; j < n; ++j) {
-                         double s = scale[scale_index.empty() ? j : scale_index[j]];
-                         double b = bias_t ? bias[bias_index.empty() ? j : bias_index[j]] : 0.0;
-                         yr[j] = static_cast<T>((xr[j] - mean) * inv * s + b);
-                       }
-                       if (mean_d) mean_d[r] = static_cast<T>(mean);
-                       if (inv_d) inv_d[r] = static_cast<T>(inv);
+    if (x.dtype() != DataType::Double) {
+      normalize_float(ctx, x, scale_t, bias_t, normalized, v, y, mean_out, inv_out);
+      return;
+    }
+    const std::vector<double> scale = values_as_double(scale_t);
+    const std::vector<double> bias = bias_t ? values_as_double(*bias_t) : std::vector<double>();
+    const std::vector<int64_t> scale_index = normalized_broadcast_index(ctx, "Scale", scale_t.shape(), normalized);
+    const std::vector<int64_t> bias_index =
+        bias_t ? normalized_broadcast_index(ctx, "B", bias_t->shape(), normalized) : std::vector<int64_t>();
+    const double* xd = x.data<double>();
+    double* yd = y.data<double>();
+    double* mean_d = mean_out ? mean_out->data<double>() : nullptr;
+    double* inv_d = inv_out ? inv_out->data<double>() : nullptr;
+    const int64_t n = v.axis;
+    parallel_for(v.outer, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, n)), ctx.threads(),
+                 [&](int64_t begin, int64_t end) {
+                   for (int64_t r = begin; r < end; ++r) {
+                     const double* xr = xd + r * n;
+                     double* yr = yd + r * n;
+                     double mean = 0, var = 0;
+                     for (int64_t j = 0; j < n; ++j) mean += xr[j];
+                     mean /= static_cast<double>(std::max<int64_t>(1, n));
+                     for (int64_t j = 0; j < n; ++j) var += (xr[j] - mean) * (xr[j] - mean);
+                     var /= static_cast<double>(std::max<int64_t>(1, n));
+                     const double inv = 1.0 / std::sqrt(var + epsilon_);
+                     for (int64_t j = 0; j < n; ++j) {
+                       double s = scale[scale_index.empty() ? j : scale_index[j]];
+                       double b = bias_t ? bias[bias_index.empty() ? j : bias_index[j]] : 0.0;
+                       yr[j] = (xr[j] - mean) * inv * s + b;
                      }
-                   });
-    });
+                     if (mean_d) mean_d[r] = mean;
+                     if (inv_d) inv_d[r] = inv;
+                   }
+                 });
   }
 
  private:
+  // float, float16 and bfloat16 rows: the vectorized row kernel in float, with Scale and B
+  // expanded once to one float per normalized position (broadcast or not, any float type).
+  void normalize_float(KernelContext& ctx, const Tensor& x, const Tensor& scale_t, const Tensor* bias_t,
+                       const Shape& normalized, const AxisView& v, Tensor& y, Tensor* mean_out, Tensor* inv_out) const {
+    const std::vector<float> scale = param_per_position(ctx, "Scale", scale_t, normalized);
+    const std::vector<float> bias = bias_t ? param_per_position(ctx, "B", *bias_t, normalized) : std::vector<float>();
+    float* mean_d = mean_out ? mean_out->data<float>() : nullptr;
+    float* inv_d = inv_out ? inv_out->data<float>() : nullptr;
+    const int64_t n = v.axis;
+    const float epsilon = static_cast<float>(epsilon_);
+    auto run = [&](const float* xd, float* yd) {
+      parallel_for(v.outer, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, n)), ctx.threads(),
+                   [&](int64_t begin, int64_t end) {
+                     // An empty row (n = 0) keeps mean 0 and variance 0, as the double path has it.
+                     float stats[2] = {0.0f, static_cast<float>(1.0 / std::sqrt(epsilon_))};
+                     for (int64_t r = begin; r < end; ++r) {
+                       const float* b = bias_t ? bias.data() : nullptr;
+                       if (n > 0)
+                         kernels::layer_norm_f32(xd + r * n, scale.data(), b, yd + r * n, n, epsilon, true, stats);
+                       if (mean_d) mean_d[r] = stats[0];
+                       if (inv_d) inv_d[r] = stats[1];
+                     }
+                   });
+    };
+    if (x.dtype() == DataType::Float) {
+      run(x.data<float>(), y.data<float>());
+      return;
+    }
+    const Tensor xf = widen_to_float(x);
+    Tensor yf(DataType::Float, y.shape());
+    run(xf.data<float>(), yf.data<float>());
+    narrow_from_float(yf.data<float>(), y);
+  }
+
+  // A parameter's values as one float per position of the normalized shape (its broadcast).
+  static std::vector<float> param_per_position(const KernelContext& ctx, const char* name, const Tensor& param,
+                                               const Shape& normalized) {
+    const std::vector<int64_t> index = normalized_broadcast_index(ctx, name, param.shape(), normalized);
+    const std::vector<double> values = values_as_double(param);
+    if (index.empty()) return std::vector<float>(values.begin(), values.end());
+    std::vector<float> out(index.size());
+    for (size_t j = 0; j < index.size(); ++j) out[j] = static_cast<float>(values[static_cast<size_t>(index[j])]);
+    return out;
+  }
+
   int64_t axis_;
   double epsilon_;
 };

@@ -1,13 +1,15 @@
 // RMSNormalization (23): y = x / sqrt(mean(x^2) + epsilon) * Scale, the mean taken over the axes
 // from `axis` on, Scale broadcast (numpy rules) to those axes. Y has Scale's type.
-// Types: float, double, float16 / bfloat16 through float; the mean of squares accumulates in
-// double whatever stash_type asks (1 float, 11 double: both at least as precise as asked).
+// Types: float, double, float16 / bfloat16 through float. With stash_type 1 (float) and X and Scale
+// of one float type the mean of squares is float (the row kernel of kernels/layer_norm.h, over
+// partial sums); otherwise it accumulates in double (stash_type 11, double and mixed types).
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
 #include <vector>
 
 #include "base/parallel.h"
+#include "kernels/layer_norm.h"
 #include "ops/axis_view.h"
 #include "ops/broadcast.h"
 #include "ops/float_staging.h"
@@ -24,6 +26,7 @@ class RMSNormalization final : public OpKernel {
   explicit RMSNormalization(const KernelInfo& info)
       : axis_(info.attr_int("axis", -1)), epsilon_(info.attr_float("epsilon", 1e-5f)) {
     const int64_t stash = info.attr_int("stash_type", 1);
+    float_stash_ = stash == 1;
     if (stash != 1 && stash != 11)
       info.fail(ErrorCode::NotImplemented, "stash_type ", stash, " is not supported (1 float or 11 double)");
   }
@@ -55,6 +58,10 @@ class RMSNormalization final : public OpKernel {
                      }
                    });
     };
+    if (float_stash_ && scale_t.dtype() == x.dtype() && x.dtype() != DataType::Double) {
+      normalize_float(ctx, x, scale, index, v, y);
+      return;
+    }
     if (scale_t.dtype() == x.dtype()) {
       with_compute_type(x, y, normalize);
       return;
@@ -72,8 +79,34 @@ class RMSNormalization final : public OpKernel {
   }
 
  private:
+  // float, float16 and bfloat16 with Scale of the same type: the vectorized row kernel in float
+  // (sum of squares over float partial sums), Scale expanded to one float per position.
+  void normalize_float(KernelContext& ctx, const Tensor& x, const std::vector<double>& scale,
+                       const std::vector<int64_t>& index, const AxisView& v, Tensor& y) const {
+    const int64_t n = v.axis;
+    std::vector<float> g(static_cast<size_t>(n));
+    for (int64_t j = 0; j < n; ++j) g[j] = static_cast<float>(scale[static_cast<size_t>(index.empty() ? j : index[j])]);
+    const float epsilon = static_cast<float>(epsilon_);
+    auto run = [&](const float* xd, float* yd) {
+      parallel_for(v.outer, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, n)), ctx.threads(),
+                   [&](int64_t begin, int64_t end) {
+                     for (int64_t r = begin; r < end; ++r)
+                       kernels::layer_norm_f32(xd + r * n, g.data(), nullptr, yd + r * n, n, epsilon, false, nullptr);
+                   });
+    };
+    if (x.dtype() == DataType::Float) {
+      run(x.data<float>(), y.data<float>());
+      return;
+    }
+    const Tensor xf = widen_to_float(x);
+    Tensor yf(DataType::Float, y.shape());
+    run(xf.data<float>(), yf.data<float>());
+    narrow_from_float(yf.data<float>(), y);
+  }
+
   int64_t axis_;
   double epsilon_;
+  bool float_stash_;
 };
 
 }  // namespace
