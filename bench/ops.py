@@ -1,0 +1,104 @@
+"""Memory-bound operators of the transformer models one at a time: onyxrt against onnxruntime.
+
+Each case is a one-node model at the shape BERT-base / GPT-2-small run it at (sequence 128,
+hidden 768, 12 heads, FFN 3072), timed in both runtimes interleaved in one process; the table
+gives the median time per run and the ratio onyxrt / onnxruntime (< 1: onyxrt faster).
+
+    python bench/ops.py                          # every case, 1 thread
+    python bench/ops.py --cases layernorm softmax --threads 1 2 --repeat 20
+
+Needs numpy, onnx, onnxruntime and onyxrt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np
+from gemm import RUNTIMES, make_session  # bench/ is on the path
+from onnx import TensorProto, helper, numpy_helper
+
+SEQ, HIDDEN, HEADS, FFN = 128, 768, 12, 3072
+
+
+def one_node(node, x_shape, initializers=None, ms_domain=False) -> bytes:
+    graph = helper.make_graph([node], "op", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(v, k) for k, v in (initializers or {}).items()])
+    opsets = [helper.make_opsetid("", 17)] + ([helper.make_opsetid("com.microsoft", 1)] if ms_domain else [])
+    model = helper.make_model(graph, opset_imports=opsets)
+    model.ir_version = 8
+    return model.SerializeToString()
+
+
+def cases() -> dict:
+    rng = np.random.default_rng(0)
+    vec = lambda n: rng.standard_normal(n).astype(np.float32)  # noqa: E731
+    return {
+        "layernorm": (one_node(helper.make_node("LayerNormalization", ["x", "s", "b"], ["y"], axis=-1, epsilon=1e-12),
+                               [SEQ, HIDDEN], {"s": vec(HIDDEN), "b": vec(HIDDEN)}), [SEQ, HIDDEN]),
+        "softmax": (one_node(helper.make_node("Softmax", ["x"], ["y"], axis=-1), [1, HEADS, SEQ, SEQ]),
+                    [1, HEADS, SEQ, SEQ]),
+        "biasgelu": (one_node(helper.make_node("BiasGelu", ["x", "b"], ["y"], domain="com.microsoft"), [SEQ, FFN],
+                              {"b": vec(FFN)}, ms_domain=True), [SEQ, FFN]),
+        "residual_add": (one_node(helper.make_node("Add", ["x", "r"], ["y"]), [1, SEQ, HIDDEN],
+                                  {"r": rng.standard_normal((1, SEQ, HIDDEN)).astype(np.float32)}), [1, SEQ, HIDDEN]),
+    }
+
+
+def time_case(model: bytes, shape: list, threads: int, repeat: int, min_ms: float, settle_s: float) -> dict:
+    feeds = {"x": np.random.default_rng(1).standard_normal(shape).astype(np.float32)}
+    sessions = {rt: make_session(rt, model, threads) for rt in RUNTIMES}
+    outputs, runs = {}, {}
+    for rt, sess in sessions.items():
+        for _ in range(3):
+            outputs[rt] = sess.run(None, feeds)[0]
+        start = time.perf_counter()
+        sess.run(None, feeds)
+        runs[rt] = max(1, int(min_ms * 1e-3 / max(time.perf_counter() - start, 1e-7)))
+    ref = outputs["onnxruntime"]
+    diff = float(np.max(np.abs(outputs["onyxrt"] - ref)) / max(float(np.max(np.abs(ref))), 1e-30))
+    times = {rt: [] for rt in RUNTIMES}
+    for r in range(repeat):
+        for rt in RUNTIMES if r % 2 == 0 else RUNTIMES[::-1]:
+            time.sleep(settle_s)  # onnxruntime's workers spin for a while after its runs
+            start = time.perf_counter()
+            for _ in range(runs[rt]):
+                sessions[rt].run(None, feeds)
+            times[rt].append((time.perf_counter() - start) / runs[rt])
+    row = {rt: statistics.median(times[rt]) for rt in RUNTIMES}
+    row["ratio"] = row["onyxrt"] / row["onnxruntime"]
+    row["diff"] = diff
+    return row
+
+
+def main() -> int:
+    all_cases = cases()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", nargs="+", choices=sorted(all_cases), help="cases (default: all)")
+    parser.add_argument("--threads", nargs="+", type=int, default=[1])
+    parser.add_argument("--repeat", type=int, default=11, help="timed samples per runtime (median)")
+    parser.add_argument("--min-ms", type=float, default=20.0, help="least time per sample")
+    parser.add_argument("--settle-ms", type=float, default=50.0, help="pause before each sample")
+    args = parser.parse_args()
+    print(f"{'case':14s} {'thr':>3s} {'onyxrt ms':>10s} {'ort ms':>9s} {'ratio':>6s} {'diff':>8s}")
+    ratios = {t: [] for t in args.threads}
+    for name in args.cases or list(all_cases):
+        model, shape = all_cases[name]
+        for threads in args.threads:
+            row = time_case(model, shape, threads, args.repeat, args.min_ms, args.settle_ms * 1e-3)
+            ratios[threads].append(row["ratio"])
+            print(f"{name:14s} {threads:3d} {row['onyxrt'] * 1e3:10.4f} {row['onnxruntime'] * 1e3:9.4f} "
+                  f"{row['ratio']:6.2f} {row['diff']:8.1e}", flush=True)
+    for threads, values in ratios.items():
+        print(f"geomean ratio at {threads} thread(s): {float(np.exp(np.mean(np.log(values)))):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
