@@ -311,3 +311,48 @@ def test_resident_set_of_a_run_reuses_larger_idle_buffers_for_smaller_requests()
     # Measured: the first chain's size + 15 MiB with best fit, + 33 MiB by exact class only.
     first_chain = sum(4 * (n + 200_000 * k) for k in range(1, 7)) / 2**20
     assert grown < first_chain + 24, (grown, first_chain)
+
+
+def test_resident_set_while_building_holds_no_folded_weight_read_after_the_largest(tmp_path):
+    # vgg19's pattern: ConstantOfShape makes every weight (folded at session creation), the
+    # largest is packed first and smaller ones are read after it. Folded splats read after the
+    # largest are dropped until their own reader is built, so the creation peak is the largest
+    # weight and its packed copy, without the later weights beside them.
+    from onnx import helper, numpy_helper
+
+    n, m = 5120, 2048  # w0: 100 MiB; w1: 40 MiB, w2: 16 MiB
+    nodes, initializers = [], []
+    for name, shape in (("w0", [n, n]), ("w1", [m, n]), ("w2", [m, m])):
+        initializers.append(numpy_helper.from_array(np.array(shape, np.int64), f"{name}_shape"))
+        nodes.append(helper.make_node("ConstantOfShape", [f"{name}_shape"], [name],
+                                      value=numpy_helper.from_array(np.array([0.5], np.float32))))
+    nodes += [helper.make_node("Gemm", ["X", "w0"], ["h0"], transB=1),
+              helper.make_node("Gemm", ["h0", "w1"], ["h1"], transB=1),
+              helper.make_node("Gemm", ["h1", "w2"], ["Y"], transB=1)]
+    model = helpers.make_model(nodes, [helpers.tensor("X", shape=["batch", n])],
+                               [helpers.tensor("Y", shape=["batch", m])], initializers)
+    path = tmp_path / "model.onnx"
+    path.write_bytes(helpers.to_bytes(model))
+    script = f"""
+import resource, numpy as np, onyxrt
+options = onyxrt.SessionOptions()
+options.intra_op_num_threads = 1
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+session = onyxrt.InferenceSession({str(path)!r}, options)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+y = session.run(None, {{"X": np.full((2, {n}), 0.25, np.float32)}})[0]
+print((peak - base) / 1024, float(y.min()), float(y.max()))
+"""
+    import subprocess
+    import sys
+
+    package_root = os.path.dirname(os.path.dirname(onyxrt.__file__))  # the onyxrt under test, first
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join([package_root, *sys.path])}).stdout.split()
+    grown, low, high = float(out[0]), float(out[1]), float(out[2])
+    want = 0.25 * 0.5 * n * 0.5 * n * 0.5 * m  # every element: the weights are splats of 0.5
+    np.testing.assert_allclose([low, high], [want, want], rtol=1e-5)
+    w0 = n * n * 4 / 2**20
+    # The peak's growth: w0 and its packed copy (less what packing has already given back) with
+    # w1 and w2 dropped while w0 is packed; 56 MiB more with them kept.
+    assert grown < 2 * w0 - 12, (grown, w0)

@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "ir/topological_order.h"
+#include "optimizer/constant_folding.h"
 #include "optimizer/static_shapes.h"
 #include "runtime/planned_subgraph.h"
 
@@ -192,19 +193,64 @@ ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& grap
     for (const ValueInfo& out : graph.outputs)
       if (plan.slot_of.count(out.name)) pinned.insert(plan.slot_of.at(out.name));
   }
+  // Replaces constant slot s's tensor (data-less stand-in or real data) where kernels see it.
+  auto set_constant = [&](int32_t s, const Tensor& tensor) {
+    for (auto& [constant_slot, value] : plan.constants) {
+      if (constant_slot != s || !value.is_tensor()) continue;
+      value = Value(tensor);
+      constant_of[s] = &value.tensor();
+    }
+  };
+  auto stand_in = [](const Tensor& t) { return Tensor(t.dtype(), t.shape(), nullptr, nullptr); };
   auto release_if_done = [&](int32_t s, const std::string& name, bool released_by_reader) {
     if (!released_by_reader) pinned.insert(s);
     if (--readers_left[s] > 0 || pinned.count(s)) return;
-    for (auto& [constant_slot, value] : plan.constants) {
-      if (constant_slot != s || !value.is_tensor()) continue;
-      const Tensor& t = value.tensor();
-      value = Value(Tensor(t.dtype(), t.shape(), nullptr, nullptr));
-      constant_of[s] = &value.tensor();
-    }
+    set_constant(s, stand_in(*constant_of.at(s)));
     release(name);
   };
+  // Folded splats (optimizer/constant_folding.h) can lose their data now and get it back just
+  // before their first reader is built. The peak of building is the largest weight beside its
+  // packed copy, plus every weight resident then: those read later (those read earlier have been
+  // packed and dropped). So the splats first read after the largest one's reader are dropped
+  // (vgg19: fc7 and fc8, 80 MiB, while fc6's 392 MiB are packed); dropping the others too would
+  // lower nothing and cost each one's page faults again.
+  std::unordered_map<int32_t, optimizer::FoldedSplat> deferred;
+  if (release) {
+    struct Splat {
+      int32_t slot;
+      const Tensor* tensor;
+      const std::string* name;
+    };
+    std::vector<Splat> splats_by_first_reader;
+    std::unordered_set<int32_t> seen;
+    for (size_t index : order)
+      for (const std::string& in : graph.nodes[index].inputs) {
+        auto named = in.empty() ? plan.slot_of.end() : plan.slot_of.find(in);
+        if (named == plan.slot_of.end() || !seen.insert(named->second).second) continue;
+        auto constant = constant_of.find(named->second);
+        if (constant != constant_of.end() && !pinned.count(named->second) && optimizer::folded_splat(*constant->second))
+          splats_by_first_reader.push_back({named->second, constant->second, &in});
+      }
+    size_t largest = 0;
+    for (size_t i = 1; i < splats_by_first_reader.size(); ++i)
+      if (splats_by_first_reader[i].tensor->nbytes() > splats_by_first_reader[largest].tensor->nbytes()) largest = i;
+    for (size_t i = largest + 1; i < splats_by_first_reader.size(); ++i) {
+      const Splat& splat = splats_by_first_reader[i];
+      deferred.emplace(splat.slot, *optimizer::folded_splat(*splat.tensor));
+      const Tensor shape_only = stand_in(*splat.tensor);
+      set_constant(splat.slot, shape_only);
+      release(*splat.name);
+    }
+  }
   for (size_t index : order) {
     const ir::Node& node = graph.nodes[index];
+    for (const std::string& in : node.inputs) {
+      auto named = deferred.empty() || in.empty() ? plan.slot_of.end() : plan.slot_of.find(in);
+      auto it = named == plan.slot_of.end() ? deferred.end() : deferred.find(named->second);
+      if (it == deferred.end()) continue;
+      set_constant(it->first, optimizer::materialize_splat(it->second, constant_of.at(it->first)->shape()));
+      deferred.erase(it);
+    }
     Step step;
     step.node = &node;
     step.def = find_kernel(model, node, registry, &step.opset);
