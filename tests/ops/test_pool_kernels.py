@@ -1,6 +1,7 @@
 """The float pooling paths the vectorized kernels (kernels/pool.h) serve, against onnxruntime:
 MaxPool / AveragePool over 1-D and 2-D windows across strides, pads, dilations, ceil_mode,
-count_include_pad and widths either side of the vector widths; NaN and -inf inputs (a NaN never
+count_include_pad and widths either side of the vector widths; the CNN windows at model-like
+channel counts (the channels-in-lanes and stride-2 kernels); NaN and -inf inputs (a NaN never
 wins a max, a rule the C++ kernel test checks: onnxruntime propagates some NaNs); the whole-plane AveragePool shortcut; GlobalAveragePool / GlobalMaxPool over odd
 plane sizes; each ISA tier in a subprocess (ONYXRT_ISA)."""
 
@@ -74,6 +75,30 @@ def test_average_pool_whole_plane(x_shape, k):
     check("MaxPool", {"X": rand(*x_shape, seed=8)}, attrs={"kernel_shape": k})
 
 
+# The CNN windows at model-like channel counts: blocks of planes go through the channels-in-lanes
+# kernel (rows narrower than a vector), 3-wide stride-2 windows through the column-first kernel,
+# the rest through the row kernel; odd channel counts leave partial blocks.
+MODEL_WINDOWS = [
+    ((1, 37, 7, 7), {"kernel_shape": [3, 3], "strides": [1, 1], "pads": [1, 1, 1, 1]}),
+    ((1, 37, 14, 14), {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [0, 0, 1, 1]}),
+    ((1, 37, 14, 14), {"kernel_shape": [3, 3], "strides": [1, 1], "pads": [1, 1, 1, 1]}),
+    ((1, 21, 27, 27), {"kernel_shape": [3, 3], "strides": [2, 2]}),
+    ((1, 21, 28, 28), {"kernel_shape": [3, 3], "strides": [1, 1], "pads": [1, 1, 1, 1]}),
+    ((1, 5, 112, 112), {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [0, 0, 1, 1]}),
+    ((1, 5, 111, 111), {"kernel_shape": [3, 3], "strides": [2, 2], "ceil_mode": 1}),
+    ((2, 19, 9, 11), {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1], "ceil_mode": 1}),
+]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("x_shape,attrs", MODEL_WINDOWS)
+def test_pool_model_windows(x_shape, attrs, threads):
+    x = rand(*x_shape, seed=x_shape[2])
+    check("MaxPool", {"X": x}, attrs=attrs, threads=threads)
+    for count_include_pad in (0, 1):
+        check("AveragePool", {"X": x}, attrs={**attrs, "count_include_pad": count_include_pad}, threads=threads)
+
+
 @pytest.mark.parametrize("op", ["GlobalAveragePool", "GlobalMaxPool"])
 @pytest.mark.parametrize("x_shape", [(1, 5, 1, 1), (2, 7, 7, 7), (1, 9, 13, 13), (1, 3, 17), (1, 4, 3, 5, 7)])
 def test_global_pool_sizes(op, x_shape):
@@ -89,6 +114,10 @@ def test_pool_isa_tiers(isa):
         "    for attrs in WINDOWS[:5]:\n"
         "        check('MaxPool', {'X': rand(1, 3, hw, hw, seed=hw)}, attrs=attrs)\n"
         "        check('AveragePool', {'X': rand(1, 3, hw, hw, seed=hw)}, attrs={**attrs, 'count_include_pad': 1})\n"
+        "from tests.ops.test_pool_kernels import MODEL_WINDOWS\n"
+        "for x_shape, attrs in MODEL_WINDOWS:\n"
+        "    check('MaxPool', {'X': rand(*x_shape, seed=2)}, attrs=attrs)\n"
+        "    check('AveragePool', {'X': rand(*x_shape, seed=2)}, attrs=attrs)\n"
         "for op in ('GlobalAveragePool', 'GlobalMaxPool'):\n"
         "    check(op, {'X': rand(1, 5, 13, 13, seed=1)})\n"
     )

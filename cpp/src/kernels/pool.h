@@ -13,8 +13,10 @@ enum class PoolF32Kind { Max, Average };
 // Sliding windows of a 1-D or 2-D ConvGeometry (g.channels unused) over planes [p0, p1) of x,
 // each g.input_size() values, into planes of y, each g.output_size() values:
 //   Max:     y = the largest of the window's taps inside the input, and of lowest(); a NaN tap
-//            never wins (the update is y = x > y ? x : y).
-//   Average: y = (sum of the taps inside the input) / (count_h[oh] * count_w[ow]); a divisor of
+//            never wins (the update is y = x > y ? x : y; when +0 and -0 tie for the largest,
+//            either may come out).
+//   Average: y = (sum of the taps inside the input, added in an order each kernel chooses, so
+//            the last bits may differ between kernels) / (count_h[oh] * count_w[ow]); a divisor of
 //            0 is for windows with no tap inside, which give 0; count_h has g.output[0] entries (one, 1, for 1-D), count_w the last
 //            axis's. The caller chooses the counts (count_include_pad or not).
 // Returns false, having written nothing, for windows the kernels do not serve (rank 3 or more,

@@ -1,13 +1,17 @@
 // Every variant of kernels/pool/pool_f32.inc against plain loops: max and average windows over
-// 1-D and 2-D planes with strides 1 to 3, dilations, padding on either side (including windows
-// that reach past the input as ceil_mode makes them), odd widths either side of the vector
-// widths, plane sub-ranges, NaN and -inf inputs; the whole-plane reductions over odd lengths.
-// Max and average windows must match bit for bit (same comparisons, same additions in the same
-// order); the global mean within rounding.
+// 1-D and 2-D planes of 1 to 60 (and model-sized 111 / 112) columns, few and many planes per
+// call, with strides 1 to 3 on either axis, dilations on either axis, padding on either side
+// (including windows that reach past the input as ceil_mode makes them), NaN and -inf inputs;
+// the whole-plane reductions over odd lengths. Max windows must match bit for bit (same
+// comparisons; the kernels may take the taps in another order, which only matters for zeros of
+// both signs, and the random inputs hold none). Averages: the kernels may sum a window row by
+// row rather than in one row-major chain, so they must match a double-precision sum within a
+// few float ulps of the taps' magnitude (non-finite results exactly, NaN for NaN).
 #include <cmath>
 #include <cstring>
 #include <cstdio>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "kernel_check.h"
@@ -61,10 +65,38 @@ std::vector<float> naive(const ConvGeometry& g, bool max, const std::vector<floa
   return y;
 }
 
+// Average windows in double: (the mean, the mean of the taps' magnitudes), each / the divisor.
+std::vector<std::pair<double, double>> naive_mean(const ConvGeometry& g, const std::vector<float>& ch,
+                                                  const std::vector<float>& cw, const std::vector<float>& x,
+                                                  int64_t planes) {
+  const int r = g.rank;
+  const int64_t ih = r == 2 ? g.input[0] : 1, iw = g.input[r - 1], oh_n = r == 2 ? g.output[0] : 1,
+                ow_n = g.output[r - 1], kh = r == 2 ? g.kernel[0] : 1, kw = g.kernel[r - 1];
+  const int64_t sh = r == 2 ? g.stride[0] : 1, sw = g.stride[r - 1], dh = r == 2 ? g.dilation[0] : 1,
+                dw = g.dilation[r - 1], ph = r == 2 ? g.pad_begin[0] : 0, pw = g.pad_begin[r - 1];
+  std::vector<std::pair<double, double>> y(static_cast<size_t>(planes * oh_n * ow_n));
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t oh = 0; oh < oh_n; ++oh)
+      for (int64_t ow = 0; ow < ow_n; ++ow) {
+        double s = 0, mag = 0;
+        for (int64_t i = 0; i < kh; ++i)
+          for (int64_t j = 0; j < kw; ++j) {
+            const int64_t h = oh * sh - ph + i * dh, w = ow * sw - pw + j * dw;
+            if (h < 0 || h >= ih || w < 0 || w >= iw) continue;
+            s += x[(p * ih + h) * iw + w], mag += std::fabs(x[(p * ih + h) * iw + w]);
+          }
+        const double d = static_cast<double>(ch[oh]) * cw[ow];
+        y[(p * oh_n + oh) * ow_n + ow] = d > 0 ? std::make_pair(s / d, mag / d) : std::make_pair(0.0, 0.0);
+      }
+  return y;
+}
+
 bool same(float a, float b) { return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof(a)) == 0; }
 
 void check_window(const PoolF32Variant& v, const ConvGeometry& g, uint32_t seed) {
-  const int64_t planes = 5, in_size = g.input_size(), out_size = g.output_size();
+  // 21 planes in two calls, 2 and 19: few planes go through a plane-at-a-time kernel, 19 through
+  // the channels-in-lanes one where it serves (a whole block of 8 or 16 planes and a partial one).
+  const int64_t planes = 21, in_size = g.input_size(), out_size = g.output_size();
   auto x = ktest::random_floats(static_cast<size_t>(planes * in_size), seed);
   // NaNs and -infs in a few places: a NaN tap never wins a max, -inf loses to lowest().
   for (size_t i = 3; i < x.size(); i += 29) x[i] = std::numeric_limits<float>::quiet_NaN();
@@ -82,7 +114,15 @@ void check_window(const PoolF32Variant& v, const ConvGeometry& g, uint32_t seed)
                         v.window(g, kind, ch.data(), cw.data(), x.data(), y.data(), 2, planes);
     KCHECK(served, "%s rank=%d: window not served", v.name, g.rank);
     int bad = 0;
-    for (size_t i = 0; i < y.size(); ++i) bad += !same(y[i], want[i]);
+    if (max) {
+      for (size_t i = 0; i < y.size(); ++i) bad += !same(y[i], want[i]);
+    } else {
+      const auto exact = naive_mean(g, ch, cw, x, planes);
+      for (size_t i = 0; i < y.size(); ++i) {
+        const double e = exact[i].first, tol = 4e-7 * exact[i].second + 1e-37;
+        bad += std::isfinite(e) ? !(std::fabs(y[i] - e) <= tol) : !same(y[i], want[i]);
+      }
+    }
     KCHECK(bad == 0, "%s %s rank=%d in=%lldx%lld k=%lldx%lld s=%lldx%lld: %d bad", v.name, max ? "max" : "avg", g.rank,
            (long long)g.input[0], (long long)g.input[g.rank - 1], (long long)g.kernel[0],
            (long long)g.kernel[g.rank - 1], (long long)g.stride[0], (long long)g.stride[g.rank - 1], bad);
@@ -124,20 +164,29 @@ int main() {
       continue;
     }
     const int before = ktest::failures;
-    for (int64_t in : {1, 2, 7, 13, 14, 17, 28, 33})
+    for (int64_t in : {1, 2, 3, 5, 7, 8, 13, 14, 16, 17, 28, 31, 33, 47, 56, 60})
       for (int64_t k : {1, 2, 3, 5})
         for (int64_t s : {1, 2, 3})
           for (int64_t d : {1, 2})
             for (int64_t pad = 0; pad < k; ++pad)
               for (int64_t extra : {int64_t{0}, s - 1}) {  // extra: ceil_mode's reach past the end padding
-                const int64_t in2[2] = {in + 1, in}, k2[2] = {k == 5 ? 3 : k, k}, s2[2] = {s == 3 ? 1 : s, s};
-                const int64_t d2[2] = {1, d}, pb[2] = {pad / 2, pad}, ex[2] = {extra, pad + extra};
+                // The height axis cycles through strides 1..3 and dilations 1..2 on its own.
+                const int64_t sh = 1 + (in + k + pad) % 3, dh = 1 + (in + s + d + pad) % 2;
+                const int64_t in2[2] = {in + 1, in}, k2[2] = {k == 5 ? 3 : k, k}, s2[2] = {sh, s};
+                const int64_t d2[2] = {dh, d}, pb[2] = {pad / 2, pad}, ex[2] = {extra, pad + extra};
                 for (int rank = 1; rank <= 2; ++rank) {
                   ConvGeometry g = geometry(rank, in2 + 2 - rank, k2 + 2 - rank, s2 + 2 - rank, d2 + 2 - rank,
                                             pb + 2 - rank, ex + 2 - rank);
                   if (g.output_size() > 0) check_window(v, g, seed++);
                 }
               }
+    {  // the models' windows: 3x3 stride 2 over 111 (none) and 112 (end padding), 3x3 stride 1 pad 1 over 7
+      const int64_t s2[2] = {2, 2}, one[2] = {1, 1}, zero[2] = {0, 0}, k3[2] = {3, 3};
+      const int64_t i111[2] = {111, 111}, i112[2] = {112, 112}, i7[2] = {7, 7};
+      check_window(v, geometry(2, i111, k3, s2, one, zero, zero), seed++);
+      check_window(v, geometry(2, i112, k3, s2, one, zero, one), seed++);
+      check_window(v, geometry(2, i7, k3, one, one, one, one), seed++);
+    }
     {  // a 7x7 window over 7x7 (the whole plane) and a 13x13 one with stride 1
       const int64_t in2[2] = {7, 7}, k2[2] = {7, 7}, one[2] = {1, 1}, zero[2] = {0, 0};
       check_window(v, geometry(2, in2, k2, one, one, zero, zero), seed++);

@@ -13,6 +13,9 @@
 #include "kernels/conv/scratch.h"
 #include "kernels/conv/window_planes.h"
 #include "kernels/pool.h"
+#include "kernels/pool/pool_f32_lanes.h"
+#include "kernels/pool/pool_f32_rows.h"
+#include "kernels/pool/pool_f32_s2.h"
 
 namespace onyxrt::kernels {
 namespace {
@@ -108,10 +111,44 @@ inline void pool_planes(const WindowPlanes& p, const float* count_h, const float
   }
 }
 
-// kernels::pool_f32's contract.
+// The in-place and channels-in-lanes kernels for the windows make_pool_rows accepts.
+template <class S, bool kMax>
+inline void pool_in_place(const PoolRows& q, const float* count_h, const float* count_w, const float* x, float* y,
+                          int64_t p0, int64_t p1) {
+  PoolLanesShape s;
+  if (pool_lanes_serves(q, S::kLanes, p1 - p0, s)) {
+    pool_lanes<S, kMax>(q, s, count_h, count_w, x, y, p0, p1);
+    return;
+  }
+  float *div_h = nullptr, *div_w = nullptr;
+  if (!kMax) pool_rows_divisors<S>(q, count_h, count_w, div_h, div_w);
+  if (pool_s2_serves(q)) {
+    pool_s2<S, kMax>(q, x, y, p0, p1, div_h, div_w);
+  } else {
+    pool_rows<S, kMax>(q, div_h, div_w, x, y, p0, p1);
+  }
+}
+
+// kernels::pool_f32's contract. Where S::kRowsKernel (S then has the vocabulary of
+// pool/pool_f32_lanes.h and pool/pool_f32_s2.h), windows of width stride 1 or 2 go to the
+// channels-in-lanes kernel when their rows are narrower than a vector and there are enough
+// planes for a block, else to the column-first stride-2 kernel for 3-wide windows, else to the
+// in-place row kernel; the other windows to the stride-phase planes.
 template <class S>
 inline bool pool_window(const ConvGeometry& g, PoolF32Kind kind, const float* count_h, const float* count_w,
                         const float* x, float* y, int64_t p0, int64_t p1) {
+  if constexpr (S::kRowsKernel) {
+    PoolRows q;
+    if (make_pool_rows(g, q)) {
+      if (p0 >= p1) return true;
+      if (kind == PoolF32Kind::Max) {
+        pool_in_place<S, true>(q, count_h, count_w, x, y, p0, p1);
+      } else {
+        pool_in_place<S, false>(q, count_h, count_w, x, y, p0, p1);
+      }
+      return true;
+    }
+  }
   WindowPlanes p;
   if (!make_window_planes(g, p)) return false;
   if (p0 >= p1) return true;

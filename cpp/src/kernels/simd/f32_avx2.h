@@ -46,6 +46,20 @@ struct F32Avx2 {
     return _mm256_blendv_ps(into, moved, _mm256_castsi256_ps(inside));
   }
   static void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0); }
+  // r[j] lane i <- r[i] lane j for 8 vectors (the channels-in-lanes kernels).
+  static void transpose(vf32* r) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 8; i += 2)
+      t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]), t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    for (int i = 0; i < 8; i += 4) {
+      const __m256d a = _mm256_castps_pd(t[i]), b = _mm256_castps_pd(t[i + 1]);
+      const __m256d c = _mm256_castps_pd(t[i + 2]), d = _mm256_castps_pd(t[i + 3]);
+      u[i] = _mm256_castpd_ps(_mm256_unpacklo_pd(a, c)), u[i + 1] = _mm256_castpd_ps(_mm256_unpackhi_pd(a, c));
+      u[i + 2] = _mm256_castpd_ps(_mm256_unpacklo_pd(b, d)), u[i + 3] = _mm256_castpd_ps(_mm256_unpackhi_pd(b, d));
+    }
+    for (int k = 0; k < 4; ++k)  // u[4i + k], half j: rows 4i..4i+3 of column 4j + k
+      r[k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x20), r[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
+  }
 };
 
 }  // namespace

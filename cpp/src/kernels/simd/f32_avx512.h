@@ -42,6 +42,34 @@ struct F32Avx512 {
     return _mm512_mask_expand_ps(into, lanes, load_partial(p, hi - lo));  // the register form: no memory expand
   }
   static void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0); }
+  // r[j] lane i <- r[i] lane j for 16 vectors (channels-in-lanes kernels: depthwise, pool, the
+  // transposed direct convolution). Four rounds of 16 shuffles: 2 x 2 blocks of floats, of pairs,
+  // of 4-float lanes, of lane pairs. All-lanes mask forms, for the reason max gives.
+  static void transpose(vf32* r) {
+    constexpr __mmask16 all = 0xFFFF;
+    constexpr __mmask8 all8 = 0xFF;
+    __m512 t[16], u[16];
+    for (int i = 0; i < 16; i += 2)
+      t[i] = _mm512_maskz_unpacklo_ps(all, r[i], r[i + 1]), t[i + 1] = _mm512_maskz_unpackhi_ps(all, r[i], r[i + 1]);
+    for (int i = 0; i < 16; i += 4) {
+      const __m512d a = _mm512_castps_pd(t[i]), b = _mm512_castps_pd(t[i + 1]);
+      const __m512d c = _mm512_castps_pd(t[i + 2]), d = _mm512_castps_pd(t[i + 3]);
+      u[i] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(all8, a, c));
+      u[i + 1] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(all8, a, c));
+      u[i + 2] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(all8, b, d));
+      u[i + 3] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(all8, b, d));
+    }
+    // u[4i + k], 128-bit lane j: rows 4i..4i+3 of column 4j + k.
+    for (int k = 0; k < 4; ++k) {
+      const __m512 v0 = _mm512_maskz_shuffle_f32x4(all, u[k], u[4 + k], 0x44);
+      const __m512 v1 = _mm512_maskz_shuffle_f32x4(all, u[k], u[4 + k], 0xEE);
+      const __m512 v2 = _mm512_maskz_shuffle_f32x4(all, u[8 + k], u[12 + k], 0x44);
+      const __m512 v3 = _mm512_maskz_shuffle_f32x4(all, u[8 + k], u[12 + k], 0xEE);
+      r[k] = _mm512_maskz_shuffle_f32x4(all, v0, v2, 0x88), r[4 + k] = _mm512_maskz_shuffle_f32x4(all, v0, v2, 0xDD);
+      r[8 + k] = _mm512_maskz_shuffle_f32x4(all, v1, v3, 0x88);
+      r[12 + k] = _mm512_maskz_shuffle_f32x4(all, v1, v3, 0xDD);
+    }
+  }
 };
 
 }  // namespace

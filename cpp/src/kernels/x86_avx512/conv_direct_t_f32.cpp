@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "kernels/conv_direct/variants.h"
+#include "kernels/simd/f32_avx512.h"
 
 namespace onyxrt::kernels {
 namespace {
@@ -19,47 +20,6 @@ constexpr int kRows = 14, kNr = 32;
 
 __m512 vmax(__m512 a, __m512 b) { return _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), a, b); }  // b if NaN
 __m512 vmin(__m512 a, __m512 b) { return _mm512_maskz_min_ps(static_cast<__mmask16>(0xFFFF), a, b); }  // b if NaN
-
-// The all-lanes mask forms: GCC 12's plain ones trip -Wmaybe-uninitialized on their undefined
-// pass-through.
-constexpr __mmask16 kAll16 = 0xFFFF;
-constexpr __mmask8 kAll8 = 0xFF;
-__m512 unpacklo(__m512 a, __m512 b) { return _mm512_maskz_unpacklo_ps(kAll16, a, b); }
-__m512 unpackhi(__m512 a, __m512 b) { return _mm512_maskz_unpackhi_ps(kAll16, a, b); }
-__m512d unpacklo(__m512d a, __m512d b) { return _mm512_maskz_unpacklo_pd(kAll8, a, b); }
-__m512d unpackhi(__m512d a, __m512d b) { return _mm512_maskz_unpackhi_pd(kAll8, a, b); }
-template <int Imm>
-__m512 shuffle128(__m512 a, __m512 b) { return _mm512_maskz_shuffle_f32x4(kAll16, a, b, Imm); }
-
-// r[j] lane i <- r[i] lane j, for a 16 x 16 block.
-inline void transpose16(__m512 (&r)[16]) {
-  __m512 t[16];
-  for (int i = 0; i < 8; ++i) {
-    t[2 * i] = unpacklo(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = unpackhi(r[2 * i], r[2 * i + 1]);
-  }
-  for (int i = 0; i < 4; ++i) {
-    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
-    const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
-    r[4 * i] = _mm512_castpd_ps(unpacklo(a, c));
-    r[4 * i + 1] = _mm512_castpd_ps(unpackhi(a, c));
-    r[4 * i + 2] = _mm512_castpd_ps(unpacklo(b, d));
-    r[4 * i + 3] = _mm512_castpd_ps(unpackhi(b, d));
-  }
-  // Each 128-bit lane now holds a transposed 4 x 4 block; move the blocks into place.
-  for (int i = 0; i < 4; ++i) {
-    t[i] = shuffle128<0x88>(r[i], r[4 + i]);
-    t[4 + i] = shuffle128<0xDD>(r[i], r[4 + i]);
-    t[8 + i] = shuffle128<0x88>(r[8 + i], r[12 + i]);
-    t[12 + i] = shuffle128<0xDD>(r[8 + i], r[12 + i]);
-  }
-  for (int i = 0; i < 4; ++i) {
-    r[i] = shuffle128<0x88>(t[i], t[8 + i]);
-    r[8 + i] = shuffle128<0xDD>(t[i], t[8 + i]);
-    r[4 + i] = shuffle128<0x88>(t[4 + i], t[12 + i]);
-    r[12 + i] = shuffle128<0xDD>(t[4 + i], t[12 + i]);
-  }
-}
 
 // R positions (source values at src + offset[p] + i) x `channels` (<= 32) channels from ch, over
 // the kc steps of one K slice of the B panel b.
@@ -83,7 +43,7 @@ void t_tile(const ConvDirectTTiles& t, int64_t kc, const float* b, const float* 
   for (int h = 0; h < 2 && 16 * h < channels; ++h) {
     __m512 v[16];
     for (int i = 0; i < 16; ++i) v[i] = i < R ? acc[i][h] : _mm512_setzero_ps();
-    transpose16(v);
+    simd::F32Avx512::transpose(v);
     const int n = channels - 16 * h < 16 ? channels - 16 * h : 16;
     for (int j = 0; j < n; ++j) {
       const int64_t c = ch + 16 * h + j;

@@ -77,7 +77,8 @@ void for_plane_chunks(const PoolWindows& w, int64_t planes, int64_t taps, int th
 }
 
 // Float windows of 1 or 2 spatial axes go to the vectorized kernels (kernels/pool.h), which
-// take the same windows and give the same results; false when they do not serve this window.
+// take the same windows and give the same results (averages up to the last bits: they may sum
+// a window in another order); false when they do not serve this window.
 bool pool_kernel_serves(const ConvGeometry& g) {
   return g.rank <= 2 && kernels::pool_f32(g, kernels::PoolF32Kind::Max, nullptr, nullptr, nullptr, nullptr, 0, 0);
 }
