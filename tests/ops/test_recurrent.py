@@ -460,6 +460,66 @@ def test_larger_sizes_and_threads(op, direction):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+UNIT_BLOCK_CASES = [
+    ("RNN", {}),
+    ("GRU", {"linear_before_reset": 0}),
+    ("GRU", {"linear_before_reset": 1}),
+    ("LSTM", {}),
+    ("LSTM", {"input_forget": 1}),
+]
+
+
+@pytest.mark.parametrize("op,extra", UNIT_BLOCK_CASES)
+@pytest.mark.parametrize("hidden", [33, 70, 300])
+@pytest.mark.parametrize("constants", [(), ("W", "R")])
+def test_unit_blocks(op, extra, hidden, constants):
+    # Above 32 hidden units a step's product and cells run per block of units (3 blocks of 32,
+    # 32 and 6 at 70; 8 blocks of 40 and a last of 20 at 300), the blocks in parallel: every cell
+    # option must read its own units' gates, one thread and two must agree.
+    inputs = recurrent_inputs(
+        op,
+        seq=3,
+        batch=3,
+        input_size=7,
+        hidden=hidden,
+        direction="bidirectional",
+        initial=True,
+        peepholes=True,
+        lens=[3, 1, 2],
+    )
+    for k in ("W", "R"):
+        inputs[k] = inputs[k] * (6.0 / hidden) ** 0.5  # keeps the gates out of saturation
+    attrs = {"hidden_size": hidden, "direction": "bidirectional", "clip": 2.5, **extra}
+    compare(op, inputs, attrs, constants=constants, rtol=1e-4, atol=2e-5)
+    model = build(op, inputs, attrs, STATE_OUTPUTS[op], 14, constants)
+    feeds = {k: v for k, v in inputs.items() if v is not None and k not in constants}
+    for a, b in zip(run_model(model, feeds, threads=1), run_model(model, feeds, threads=2)):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("op,extra", UNIT_BLOCK_CASES)
+def test_unit_blocks_double(op, extra):
+    inputs = recurrent_inputs(
+        op, seq=3, batch=2, input_size=4, hidden=70, initial=True, peepholes=True, lens=[3, 2]
+    )
+    for k in ("W", "R"):
+        inputs[k] = inputs[k] * (6.0 / 70) ** 0.5
+    as_double = {
+        k: (v.astype(np.float64) if v is not None and v.dtype == np.float32 else v) for k, v in inputs.items()
+    }
+    attrs = {"hidden_size": 70, **extra}
+    got = run_model(
+        build(op, as_double, attrs, STATE_OUTPUTS[op], 14),
+        {k: v for k, v in as_double.items() if v is not None},
+    )
+    ref = run_ort(
+        build(op, inputs, attrs, STATE_OUTPUTS[op], 14), {k: v for k, v in inputs.items() if v is not None}
+    )
+    for g, e in zip(got, ref):
+        assert g.dtype == np.float64
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("op", ["RNN", "GRU", "LSTM"])
 def test_all_sequences_empty(op):
     inputs = recurrent_inputs(op, initial=True, lens=[0, 0, 0])

@@ -4,7 +4,8 @@
 //   h = g(Xt Wh^T + r . (Ht-1 Rh^T + Rbh) + Wbh)        linear_before_reset != 0
 //   Ht = (1 - z) . h + z . Ht-1
 // X W^T for all steps is one GEMM before the loop. Per step, linear_before_reset = 0 takes two
-// GEMMs (Ht-1 [Rz Rr]^T, then (r . Ht-1) Rh^T), linear_before_reset != 0 one (Ht-1 R^T).
+// products (Ht-1 [Rz Rr]^T, then (r . Ht-1) Rh^T), linear_before_reset != 0 one (Ht-1 R^T), each
+// run per unit block of R with the blocks in parallel (rnn_common.h).
 // linear_before_reset appears at opset 3 (opset 1 behaves as 0), layout at 14, bfloat16 at 22.
 // Opset 1's output_sequence only made Y optional; Y is produced whenever the node asks for it.
 // Types: float, double, float16 / bfloat16 through float.
@@ -81,60 +82,92 @@ class Gru final : public RecurrentKernel {
     y_h.finish();
   }
 
-  // r: this direction's R blocks (r_blocks()).
+  // r: this direction's R blocks (r_blocks()), cut by units. A step is one parallel loop over
+  // the unit blocks (two without linear_before_reset: (r . Ht-1) Rh^T needs every unit's r), each
+  // computing its units' products and gates; Ht-1 is read from `h`, Ht written to `h_next`.
   template <class T>
-  void run_direction(const GruRun<T>& run, const TransposedWeights<T>* r, int64_t d, int threads) const {
+  void run_direction(const GruRun<T>& run, const UnitBlockedR<T>* r, int64_t d, int threads) const {
     const RnnDims& dims = run.dims;
     const int64_t n = dims.hidden, gw = dims.gate_width(), batch = dims.batch;
-    // g: per batch row, Ht-1 [Rz Rr]^T then the h gate's recurrent term; rh: r . Ht-1.
-    std::vector<T> h(batch * n), g(batch * gw), rh(batch * n);
+    // g: per batch row, the products of r[0]'s blocks (z r h, or z r alone), each block's gates
+    // side by side; gh: (r . Ht-1) Rh^T; rh: r . Ht-1.
+    std::vector<T> h(batch * n), h_next(batch * n), g(batch * gw), gh(linear_before_reset_ ? 0 : batch * n),
+        rh(linear_before_reset_ ? 0 : batch * n);
     for (int64_t b = 0; b < batch; ++b) load_state(run.initial_h, dims, d, b, h.data() + b * n);
     const Activation* act = attrs_.activations_of(d);
     const T* rbh = run.b != nullptr && linear_before_reset_ ? run.b + d * 2 * gw + gw + 2 * n : nullptr;
     const float clip = attrs_.clip;
     const int64_t steps = *std::max_element(run.lens.begin(), run.lens.end());
+    const UnitBlockedR<T>& rzr = r[0];
+    const int64_t g_stride = rzr.gates * n;  // a batch row of g
     auto xw_row = [&](int64_t s, int64_t b) {
       const int64_t t = time_index(attrs_, d, s, run.lens[b]);
       return run.xw + dims.x_row(t, b) * dims.dirs * gw + d * gw;
     };
+    // Ht of `units` units from z (gz), the candidate's pre-activation (hc), Ht-1 (hp) into hn.
+    auto update = [&](const T* gz, T* hc, const T* hp, T* hn, int64_t units) {
+      if (clip > 0.0f) clip_values(hc, units, clip);
+      apply_activation(act[1], hc, units);
+      for (int64_t j = 0; j < units; ++j) hn[j] = (T(1) - gz[j]) * hc[j] + gz[j] * hp[j];
+    };
+    StepOperand<T> lhs;
     for (int64_t s = 0; s < steps; ++s) {
-      r[0].multiply(h.data(), batch, n, g.data(), gw, threads);  // all three gates, or z and r alone
-      // z and r for every live row; without linear_before_reset, also r . Ht-1 for the second GEMM.
-      for_each_batch_chunk(dims, threads, [&](int64_t b0, int64_t b1) {
-        for (int64_t b = b0; b < b1; ++b) {
-          if (s >= run.lens[b]) continue;
-          T* gb = g.data() + b * gw;
-          const T* xb = xw_row(s, b);
-          for (int64_t j = 0; j < 2 * n; ++j) gb[j] += xb[j];
-          if (clip > 0.0f) clip_values(gb, 2 * n, clip);
-          apply_activation(act[0], gb, 2 * n);
-          if (linear_before_reset_) continue;
-          const T *gr = gb + n, *hb = h.data() + b * n;
-          T* rb = rh.data() + b * n;
-          for (int64_t j = 0; j < n; ++j) rb[j] = gr[j] * hb[j];
-        }
-      });
-      if (!linear_before_reset_) r[1].multiply(rh.data(), batch, n, g.data() + 2 * n, gw, threads);
-      for_each_batch_chunk(dims, threads, [&](int64_t b0, int64_t b1) {
-        for (int64_t b = b0; b < b1; ++b) {
-          if (s >= run.lens[b]) continue;  // this sequence has ended: its state stays as it was
-          T *gb = g.data() + b * gw, *hb = h.data() + b * n;
-          const T* xb = xw_row(s, b) + 2 * n;
-          T *gz = gb, *gr = gb + n, *gh = gb + 2 * n;
-          if (linear_before_reset_) {
-            for (int64_t j = 0; j < n; ++j) gh[j] = xb[j] + gr[j] * (gh[j] + (rbh != nullptr ? rbh[j] : T(0)));
-          } else {
-            for (int64_t j = 0; j < n; ++j) gh[j] += xb[j];
-          }
-          if (clip > 0.0f) clip_values(gh, n, clip);
-          apply_activation(act[1], gh, n);
-          for (int64_t j = 0; j < n; ++j) hb[j] = (T(1) - gz[j]) * gh[j] + gz[j] * hb[j];
-          if (run.y != nullptr) {
-            const int64_t t = time_index(attrs_, d, s, run.lens[b]);
-            std::memcpy(run.y + dims.y_offset(t, d, b), hb, sizeof(T) * n);
+      // z and r for every live row (and, with linear_before_reset, the whole update).
+      lhs.set(h.data(), batch, n);
+      for_each_unit_block(dims, rzr, threads, [&](int64_t k0, int64_t k1) {
+        for (int64_t k = k0; k < k1; ++k) {
+          const int64_t u0 = rzr.first_unit(k), units = rzr.units(k);
+          T* gk = g.data() + rzr.column(k);
+          lhs.multiply(rzr.parts[k], gk, g_stride);
+          for (int64_t b = 0; b < batch; ++b) {
+            const int64_t row = b * n + u0;
+            if (s >= run.lens[b]) {  // this sequence has ended: its state stays as it was
+              std::memcpy(h_next.data() + row, h.data() + row, sizeof(T) * units);
+              continue;
+            }
+            T *gz = gk + b * g_stride, *gr = gz + units;
+            const T* xb = xw_row(s, b) + projection_column(kGates, u0);  // z, r, h: `units` values each
+            for (int64_t j = 0; j < 2 * units; ++j) gz[j] += xb[j];  // z and r
+            if (clip > 0.0f) clip_values(gz, 2 * units, clip);
+            apply_activation(act[0], gz, 2 * units);
+            const T* hp = h.data() + row;
+            if (linear_before_reset_) {
+              T* hc = gr + units;
+              const T* xh = xb + 2 * units;
+              const T* rb = rbh != nullptr ? rbh + u0 : nullptr;
+              for (int64_t j = 0; j < units; ++j) hc[j] = xh[j] + gr[j] * (hc[j] + (rb != nullptr ? rb[j] : T(0)));
+              update(gz, hc, hp, h_next.data() + row, units);
+            } else {
+              T* rb = rh.data() + row;
+              for (int64_t j = 0; j < units; ++j) rb[j] = gr[j] * hp[j];
+            }
           }
         }
       });
+      if (!linear_before_reset_) {
+        const UnitBlockedR<T>& rh_blocks = r[1];
+        lhs.set(rh.data(), batch, n);
+        for_each_unit_block(dims, rh_blocks, threads, [&](int64_t k0, int64_t k1) {
+          for (int64_t k = k0; k < k1; ++k) {
+            const int64_t u0 = rh_blocks.first_unit(k), units = rh_blocks.units(k);
+            lhs.multiply(rh_blocks.parts[k], gh.data() + u0, n);
+            for (int64_t b = 0; b < batch; ++b) {
+              if (s >= run.lens[b]) continue;
+              const int64_t row = b * n + u0;
+              T* hc = gh.data() + row;
+              const T* xh = xw_row(s, b) + projection_column(kGates, u0) + 2 * units;
+              for (int64_t j = 0; j < units; ++j) hc[j] += xh[j];
+              update(g.data() + b * g_stride + rzr.column(k), hc, h.data() + row, h_next.data() + row, units);
+            }
+          }
+        });
+      }
+      if (run.y != nullptr)
+        for (int64_t b = 0; b < batch; ++b)
+          if (s < run.lens[b])
+            std::memcpy(run.y + dims.y_offset(time_index(attrs_, d, s, run.lens[b]), d, b), h_next.data() + b * n,
+                        sizeof(T) * n);
+      std::swap(h, h_next);
     }
     if (run.y_h == nullptr) return;
     for (int64_t b = 0; b < batch; ++b)

@@ -2,7 +2,8 @@
 //   i = f(Xt Wi^T + Ht-1 Ri^T + Pi . Ct-1 + Wbi + Rbi)      f = f(... Pf . Ct-1 ...) or 1 - i (input_forget)
 //   c = g(Xt Wc^T + Ht-1 Rc^T + Wbc + Rbc)                  Ct = f . Ct-1 + i . c
 //   o = f(Xt Wo^T + Ht-1 Ro^T + Po . Ct + Wbo + Rbo)        Ht = o . h(Ct)
-// X Wt^T for all steps is one GEMM before the loop, Ht-1 R^T one GEMM per step (rnn_common.h).
+// X Wt^T for all steps is one GEMM before the loop; each step, Ht-1 R^T and the cells run per unit
+// block of R, the blocks in parallel (rnn_common.h).
 // Opset 1's output_sequence only made Y optional; Y is produced whenever the node asks for it.
 // Layout 1 from opset 14, bfloat16 from 22. Types: float, double, float16 / bfloat16 through float.
 #include <algorithm>
@@ -80,11 +81,14 @@ class Lstm final : public RecurrentKernel {
     y_c.finish();
   }
 
+  // A step is one parallel loop over R's unit blocks: each computes its units' Ht-1 R^T columns,
+  // then their cells, reading Ht-1 from `h` and writing Ht to `h_next` (swapped after the step).
   template <class T>
-  void run_direction(const LstmRun<T>& run, const TransposedWeights<T>& r, int64_t d, int threads) const {
+  void run_direction(const LstmRun<T>& run, const UnitBlockedR<T>& r, int64_t d, int threads) const {
     const RnnDims& dims = run.dims;
     const int64_t hidden = dims.hidden, gw = dims.gate_width(), batch = dims.batch;
-    std::vector<T> h(batch * hidden), c(batch * hidden), gates(batch * gw), scratch(batch * hidden);
+    std::vector<T> h(batch * hidden), h_next(batch * hidden), c(batch * hidden), gates(batch * gw),
+        scratch(batch * hidden);
     for (int64_t b = 0; b < batch; ++b) {
       load_state(run.initial_h, dims, d, b, h.data() + b * hidden);
       load_state(run.initial_c, dims, d, b, c.data() + b * hidden);
@@ -92,18 +96,36 @@ class Lstm final : public RecurrentKernel {
     const Activation* act = attrs_.activations_of(d);
     const T* peep = run.p != nullptr ? run.p + d * 3 * hidden : nullptr;
     const int64_t steps = *std::max_element(run.lens.begin(), run.lens.end());
+    StepOperand<T> lhs;
     for (int64_t s = 0; s < steps; ++s) {
-      r.multiply(h.data(), batch, hidden, gates.data(), gw, threads);
-      for_each_batch_chunk(dims, threads, [&](int64_t b0, int64_t b1) {
-        for (int64_t b = b0; b < b1; ++b) {
-          if (s >= run.lens[b]) continue;  // this sequence has ended: its state stays as it was
-          const int64_t t = time_index(attrs_, d, s, run.lens[b]);
-          T* hb = h.data() + b * hidden;
-          cell(gates.data() + b * gw, run.xw + dims.x_row(t, b) * dims.dirs * gw + d * gw, peep, act, hidden, hb,
-               c.data() + b * hidden, scratch.data() + b * hidden);
-          if (run.y != nullptr) std::memcpy(run.y + dims.y_offset(t, d, b), hb, sizeof(T) * hidden);
+      lhs.set(h.data(), batch, hidden);
+      for_each_unit_block(dims, r, threads, [&](int64_t k0, int64_t k1) {
+        for (int64_t k = k0; k < k1; ++k) {
+          const int64_t u0 = r.first_unit(k), units = r.units(k);
+          // Row b's input projection at this step, from its first unit (null once it has ended).
+          auto xw_of = [&](int64_t b) -> const T* {
+            if (s >= run.lens[b]) return nullptr;
+            return run.xw + dims.x_row(time_index(attrs_, d, s, run.lens[b]), b) * dims.dirs * gw + d * gw +
+                   projection_column(kGates, u0);
+          };
+          T* gk = gates.data() + r.column(k);
+          lhs.multiply(r.parts[k], gk, gw);
+          for (int64_t b = 0; b < batch; ++b) {
+            const int64_t row = b * hidden + u0;
+            const T* xw = xw_of(b);
+            if (xw == nullptr) {  // this sequence has ended: its state stays as it was
+              std::memcpy(h_next.data() + row, h.data() + row, sizeof(T) * units);
+              continue;
+            }
+            const int64_t t = time_index(attrs_, d, s, run.lens[b]);
+            cell(gk + b * gw, xw, peep != nullptr ? peep + u0 : nullptr, hidden, act, units, c.data() + row,
+                 h_next.data() + row, scratch.data() + row);
+            if (run.y != nullptr)
+              std::memcpy(run.y + dims.y_offset(t, d, b) + u0, h_next.data() + row, sizeof(T) * units);
+          }
         }
       });
+      std::swap(h, h_next);
     }
     for (int64_t b = 0; b < batch; ++b) {
       if (run.y_h != nullptr)
@@ -113,33 +135,43 @@ class Lstm final : public RecurrentKernel {
     }
   }
 
-  // One batch row of one step. g holds Ht-1 R^T (4 * hidden), xw the row's input projection; h and
-  // c are updated in place, tmp is hidden values of scratch.
+  // n units of one batch row of one step. g and xw hold their Ht-1 R^T and input projection, gate
+  // after gate (i, o, f, c; n values each); peep points at the first unit's P values, whose gates
+  // lie `p_stride` (hidden) apart. c is updated in place, Ht written to h; tmp is n values.
   template <class T>
-  void cell(T* g, const T* xw, const T* peep, const Activation* act, int64_t n, T* h, T* c, T* tmp) const {
+  void cell(T* g, const T* xw, const T* peep, int64_t p_stride, const Activation* act, int64_t n, T* c, T* h,
+            T* tmp) const {
     for (int64_t j = 0; j < kGates * n; ++j) g[j] += xw[j];
     T *gi = g, *go = g + n, *gf = g + 2 * n, *gc = g + 3 * n;
     if (peep != nullptr) {
-      const T *pi = peep, *pf = peep + 2 * n;
+      const T *pi = peep, *pf = peep + 2 * p_stride;
       for (int64_t j = 0; j < n; ++j) gi[j] += pi[j] * c[j];
       for (int64_t j = 0; j < n; ++j) gf[j] += pf[j] * c[j];
     }
     const float clip = attrs_.clip;
     if (clip > 0.0f) clip_values(gi, n, clip), clip_values(gf, n, clip), clip_values(gc, n, clip);
-    apply_activation(act[0], gi, n);
-    if (input_forget_) {
-      for (int64_t j = 0; j < n; ++j) gf[j] = T(1) - gi[j];
+    if (peep == nullptr && !input_forget_) {
+      // i, o and f are adjacent and o needs no Ct: one call for the three
+      if (clip > 0.0f) clip_values(go, n, clip);
+      apply_activation(act[0], gi, 3 * n);
     } else {
-      apply_activation(act[0], gf, n);
+      apply_activation(act[0], gi, n);
+      if (input_forget_) {
+        for (int64_t j = 0; j < n; ++j) gf[j] = T(1) - gi[j];
+      } else {
+        apply_activation(act[0], gf, n);
+      }
     }
     apply_activation(act[1], gc, n);
     for (int64_t j = 0; j < n; ++j) c[j] = gf[j] * c[j] + gi[j] * gc[j];
-    if (peep != nullptr) {
-      const T* po = peep + n;
-      for (int64_t j = 0; j < n; ++j) go[j] += po[j] * c[j];
+    if (peep != nullptr || input_forget_) {
+      if (peep != nullptr) {
+        const T* po = peep + p_stride;
+        for (int64_t j = 0; j < n; ++j) go[j] += po[j] * c[j];
+      }
+      if (clip > 0.0f) clip_values(go, n, clip);
+      apply_activation(act[0], go, n);
     }
-    if (clip > 0.0f) clip_values(go, n, clip);
-    apply_activation(act[0], go, n);
     std::memcpy(tmp, c, sizeof(T) * n);
     apply_activation(act[2], tmp, n);
     for (int64_t j = 0; j < n; ++j) h[j] = go[j] * tmp[j];

@@ -57,27 +57,36 @@ class Rnn final : public RecurrentKernel {
 
   template <class T>
   void run_direction(const RnnDims& dims, const std::vector<int64_t>& lens, const T* xw, const T* initial_h,
-                     const TransposedWeights<T>& r, int64_t d, int threads, T* y, T* y_h) const {
+                     const UnitBlockedR<T>& r, int64_t d, int threads, T* y, T* y_h) const {
     const int64_t hidden = dims.hidden, batch = dims.batch;
+    // h: Ht-1; g: the step's product, then Ht (swapped into h after the step).
     std::vector<T> h(batch * hidden), g(batch * hidden);
     for (int64_t b = 0; b < batch; ++b) load_state(initial_h, dims, d, b, h.data() + b * hidden);
     const Activation& f = attrs_.activations_of(d)[0];
     const int64_t steps = *std::max_element(lens.begin(), lens.end());
+    StepOperand<T> lhs;
     for (int64_t s = 0; s < steps; ++s) {
-      r.multiply(h.data(), batch, hidden, g.data(), hidden, threads);
-      for_each_batch_chunk(dims, threads, [&](int64_t b0, int64_t b1) {
-        for (int64_t b = b0; b < b1; ++b) {
-          if (s >= lens[b]) continue;  // this sequence has ended: its state stays as it was
-          const int64_t t = time_index(attrs_, d, s, lens[b]);
-          const T* xb = xw + dims.x_row(t, b) * dims.dirs * hidden + d * hidden;
-          T* gb = g.data() + b * hidden;
-          for (int64_t j = 0; j < hidden; ++j) gb[j] += xb[j];
-          if (attrs_.clip > 0.0f) clip_values(gb, hidden, attrs_.clip);
-          apply_activation(f, gb, hidden);
-          std::memcpy(h.data() + b * hidden, gb, sizeof(T) * hidden);
-          if (y != nullptr) std::memcpy(y + dims.y_offset(t, d, b), gb, sizeof(T) * hidden);
+      lhs.set(h.data(), batch, hidden);
+      for_each_unit_block(dims, r, threads, [&](int64_t k0, int64_t k1) {
+        for (int64_t k = k0; k < k1; ++k) {
+          const int64_t u0 = r.first_unit(k), units = r.units(k);
+          lhs.multiply(r.parts[k], g.data() + u0, hidden);
+          for (int64_t b = 0; b < batch; ++b) {
+            T* gb = g.data() + b * hidden + u0;
+            if (s >= lens[b]) {  // this sequence has ended: its state stays as it was
+              std::memcpy(gb, h.data() + b * hidden + u0, sizeof(T) * units);
+              continue;
+            }
+            const int64_t t = time_index(attrs_, d, s, lens[b]);
+            const T* xb = xw + dims.x_row(t, b) * dims.dirs * hidden + d * hidden + u0;
+            for (int64_t j = 0; j < units; ++j) gb[j] += xb[j];
+            if (attrs_.clip > 0.0f) clip_values(gb, units, attrs_.clip);
+            apply_activation(f, gb, units);
+            if (y != nullptr) std::memcpy(y + dims.y_offset(t, d, b) + u0, gb, sizeof(T) * units);
+          }
         }
       });
+      std::swap(h, g);
     }
     if (y_h == nullptr) return;
     for (int64_t b = 0; b < batch; ++b)

@@ -2,14 +2,16 @@
 
 // The activation functions RNN, GRU and LSTM accept (the list in their schemas), applied in place
 // to contiguous gate values. Each function is one branch-free loop the compiler vectorises; float
-// Sigmoid and Tanh use the rational approximations of MLAS / Eigen (about 2e-7 absolute error),
-// which keeps the gate math off the scalar libm calls that would otherwise cost as much as the
-// recurrent GEMM itself. Double uses the exact library functions.
+// Sigmoid and Tanh are the dispatched kernels of kernels/vmath.h (AVX-512 / AVX2 where the CPU has
+// them, <= 3 ulp), which keeps the gate math off the scalar libm calls that would otherwise cost
+// as much as the recurrent GEMM itself. Double uses the exact library functions.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "kernels/vmath.h"
 
 namespace onyxrt::ops {
 
@@ -71,61 +73,14 @@ inline void clip_values(T* x, int64_t n, float clip) {
 
 namespace rnn_detail {
 
-// The clamps run as passes of their own: with trapping math (GCC's default) a select feeding the
-// division would keep the polynomial loop from vectorising.
-inline void clamp_all(float* x, int64_t n, float lo, float hi) {
-  for (int64_t i = 0; i < n; ++i) x[i] = clamp(x[i], lo, hi);
-}
-
-// tanh(x) = p(x) / q(x) on [-9, 9] (tanh rounds to +-1 in float beyond).
-inline void tanh_f32(float* x, int64_t n) {
-  clamp_all(x, n, -9.0f, 9.0f);
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = x[i], v2 = v * v;
-    float p = -2.76076847742355e-16f;
-    p = p * v2 + 2.00018790482477e-13f;
-    p = p * v2 + -8.60467152213735e-11f;
-    p = p * v2 + 5.12229709037114e-08f;
-    p = p * v2 + 1.48572235717979e-05f;
-    p = p * v2 + 6.37261928875436e-04f;
-    p = p * v2 + 4.89352455891786e-03f;
-    float q = 1.19825839466702e-06f;
-    q = q * v2 + 1.18534705686654e-04f;
-    q = q * v2 + 2.26843463243900e-03f;
-    q = q * v2 + 4.89352518554385e-03f;
-    x[i] = v * p / q;
-  }
-}
-
-// 1 / (1 + e^-x) = 0.5 + p(x) / q(x) on [-18, 18], clamped to [0, 1].
-inline void sigmoid_f32(float* x, int64_t n) {
-  clamp_all(x, n, -18.0f, 18.0f);
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = x[i], v2 = v * v;
-    float p = 4.37031012579801e-11f;
-    p = p * v2 + 1.15627324459942e-07f;
-    p = p * v2 + 6.08574864600143e-05f;
-    p = p * v2 + 8.51377133304701e-03f;
-    p = p * v2 + 2.48287947061529e-01f;
-    float q = 6.10247389755681e-13f;
-    q = q * v2 + 5.76102136993427e-09f;
-    q = q * v2 + 6.29106785017040e-06f;
-    q = q * v2 + 1.70198817374094e-03f;
-    q = q * v2 + 1.16817656904453e-01f;
-    q = q * v2 + 9.93151921023180e-01f;
-    x[i] = v * p / q + 0.5f;
-  }
-  clamp_all(x, n, 0.0f, 1.0f);
-}
-
 inline void tanh_any(float* x, int64_t n) {
-  tanh_f32(x, n);
+  kernels::vtanh_f32(x, x, n);
 }
 inline void tanh_any(double* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
 }
 inline void sigmoid_any(float* x, int64_t n) {
-  sigmoid_f32(x, n);
+  kernels::vsigmoid_f32(x, x, n);
 }
 inline void sigmoid_any(double* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] = 1.0 / (1.0 + std::exp(-x[i]));

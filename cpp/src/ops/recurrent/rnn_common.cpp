@@ -212,13 +212,14 @@ template class ComputeOutput<double>;
 
 namespace {
 
-// Below this many multiply-adds a step's GEMM runs on one thread (kernels/gemm: 2^18 per thread).
+// A step's multiply-adds per thread below which one direction cannot keep the threads busy (the
+// GEMM's own threshold, kernels/gemm: 2^18 per thread).
 constexpr double kGemmWorkPerThread = 262144.0;
 
-void run_guarded(int64_t n, int threads, const std::function<void(int64_t, int64_t)>& fn) {
+void run_guarded(int64_t n, int threads, const std::function<void(int64_t, int64_t)>& fn, int64_t grain = 1) {
   std::exception_ptr error;
   std::mutex error_mutex;
-  parallel_for(n, 1, threads, [&](int64_t begin, int64_t end) {
+  parallel_for(n, grain, threads, [&](int64_t begin, int64_t end) {
     try {
       fn(begin, end);
     } catch (...) {  // an exception must not cross the parallel region
@@ -244,16 +245,25 @@ void for_each_direction(const RnnDims& dims, int threads, const std::function<vo
   });
 }
 
-void for_each_batch_chunk(const RnnDims& dims, int threads, const std::function<void(int64_t, int64_t)>& fn) {
-  constexpr int64_t kGrain = 16384;  // gate values per chunk: below, the fork costs more than it saves
-  const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, dims.gate_width()));
-  if (threads <= 1 || dims.batch <= grain) {
-    fn(0, dims.batch);
+template <class T>
+void for_each_unit_block(const RnnDims& dims, const UnitBlockedR<T>& r, int threads,
+                         const std::function<void(int64_t, int64_t)>& fn) {
+  // Multiply-adds a thread's share of a step must reach to pay for the fork/join (a few
+  // microseconds); below, the step stays on the calling thread.
+  constexpr double kMinWork = 131072.0;
+  const double part_work = std::max(1.0, static_cast<double>(dims.batch) * r.gates * r.width * r.hidden);
+  const int64_t grain = static_cast<int64_t>(std::ceil(kMinWork / part_work));
+  if (threads <= 1 || r.count() <= grain) {
+    fn(0, r.count());
     return;
   }
-  run_guarded((dims.batch + grain - 1) / grain, threads,
-              [&](int64_t begin, int64_t end) { fn(begin * grain, std::min(dims.batch, end * grain)); });
+  run_guarded(r.count(), threads, fn, grain);
 }
+
+template void for_each_unit_block<float>(const RnnDims&, const UnitBlockedR<float>&, int,
+                                         const std::function<void(int64_t, int64_t)>&);
+template void for_each_unit_block<double>(const RnnDims&, const UnitBlockedR<double>&, int,
+                                          const std::function<void(int64_t, int64_t)>&);
 
 template <class T>
 void load_state(const T* initial, const RnnDims& dims, int64_t d, int64_t b, T* row) {
@@ -283,7 +293,7 @@ RecurrentKernel::RecurrentKernel(const KernelInfo& info, int64_t gates,
   };
   if (packable(w) && w->dim(1) % gates == 0) {
     const Tensor wf = widen_to_float(*w);
-    packed_w_ = transpose_w(wf.data<float>(), w->dim(0), w->dim(1), w->dim(2));
+    packed_w_ = transpose_w(wf.data<float>(), w->dim(0), gates, w->dim(1) / gates, w->dim(2));
   }
   if (packable(r) && r->dim(1) == gates * r->dim(2)) {
     const Tensor rf = widen_to_float(*r);
@@ -298,7 +308,7 @@ RnnWeights<float> RecurrentKernel::weights_for_run<float>(const KernelContext& c
   RnnWeights<float> out;
   out.w = !packed_w_.empty()
               ? packed_w_
-              : transpose_w(compute_input<float>(ctx, 1, keep_w), dims.dirs, dims.gate_width(), dims.input);
+              : transpose_w(compute_input<float>(ctx, 1, keep_w), dims.dirs, gates_, dims.hidden, dims.input);
   out.r = !packed_r_.empty()
               ? packed_r_
               : transpose_r(compute_input<float>(ctx, 2, keep_r), dims.dirs, dims.hidden, gates_, r_blocks_);
@@ -309,7 +319,7 @@ template <>
 RnnWeights<double> RecurrentKernel::weights_for_run<double>(const KernelContext& ctx, const RnnDims& dims, Tensor&,
                                                             Tensor&) const {
   RnnWeights<double> out;
-  out.w = transpose_w(ctx.input(1).data<double>(), dims.dirs, dims.gate_width(), dims.input);
+  out.w = transpose_w(ctx.input(1).data<double>(), dims.dirs, gates_, dims.hidden, dims.input);
   out.r = transpose_r(ctx.input(2).data<double>(), dims.dirs, dims.hidden, gates_, r_blocks_);
   return out;
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kernels/gemm.h"
+#include "kernels/gemm_prepacked.h"
 #include "ops/kernel.h"
 #include "ops/recurrent/rnn_activation.h"
 #include "ops/registry.h"
@@ -106,6 +107,7 @@ class TransposedWeights<float> {
     if (bias != nullptr) ep.bias_kind = kernels::GemmEpilogue::Bias::PerColumn, ep.bias = bias;
     kernels::gemm_f32_packed(false, m, 1.0f, a, lda, packed_, 0.0f, c, ldc, threads, ep);
   }
+  const kernels::PackedMatrixB& packed() const { return packed_; }
 
  private:
   kernels::PackedMatrixB packed_;
@@ -116,6 +118,9 @@ class TransposedWeights<double> {
  public:
   TransposedWeights() = default;
   TransposedWeights(const double* m, int64_t rows, int64_t cols) : m_(m), rows_(rows), cols_(cols) {}
+  // Keeps `m` itself (regrouped rows that live no longer than the run's weights).
+  TransposedWeights(std::shared_ptr<const std::vector<double>> m, int64_t rows, int64_t cols)
+      : own_(std::move(m)), m_(own_->data()), rows_(rows), cols_(cols) {}
   bool empty() const { return m_ == nullptr; }
   void multiply(const double* a, int64_t m, int64_t lda, double* c, int64_t ldc, int threads,
                 const double* bias = nullptr) const {
@@ -126,8 +131,48 @@ class TransposedWeights<double> {
   }
 
  private:
+  std::shared_ptr<const std::vector<double>> own_;
   const double* m_ = nullptr;
   int64_t rows_ = 0, cols_ = 0;
+};
+
+// Rows regrouped into a right operand that the operand keeps (float packs them; double keeps them).
+inline TransposedWeights<float> owned_transposed(std::vector<float>&& rows, int64_t count, int64_t cols) {
+  return TransposedWeights<float>(rows.data(), count, cols);
+}
+inline TransposedWeights<double> owned_transposed(std::vector<double>&& rows, int64_t count, int64_t cols) {
+  return TransposedWeights<double>(std::make_shared<const std::vector<double>>(std::move(rows)), count, cols);
+}
+
+// The left operand of a step's products (Ht-1, or GRU's r . Ht-1: [m, k] row-major), set once per
+// step and multiplied by each unit block of R (below) on the calling thread. For float it is
+// packed once in set(), not once per block.
+template <class T>
+class StepOperand;
+
+template <>
+class StepOperand<float> {
+ public:
+  void set(const float* a, int64_t m, int64_t k) { packed_ = &repacked_.pack(m, k, a, k); }
+  // c (rows ldc apart) = operand * w^T.
+  void multiply(const TransposedWeights<float>& w, float* c, int64_t ldc) const {
+    kernels::gemm_f32_prepacked(*packed_, w.packed(), c, ldc);
+  }
+
+ private:
+  kernels::RepackedMatrixA repacked_;
+  const kernels::PackedMatrixA* packed_ = nullptr;
+};
+
+template <>
+class StepOperand<double> {
+ public:
+  void set(const double* a, int64_t m, int64_t k) { a_ = a, m_ = m, k_ = k; }
+  void multiply(const TransposedWeights<double>& w, double* c, int64_t ldc) const { w.multiply(a_, m_, k_, c, ldc, 1); }
+
+ private:
+  const double* a_ = nullptr;
+  int64_t m_ = 0, k_ = 0;
 };
 
 // An input in the compute type T: the tensor's own data for float / double, a widened copy for
@@ -150,39 +195,103 @@ class ComputeOutput {
   T* data_ = nullptr;
 };
 
-// A block of rows of one direction's R, in hidden units: GRU multiplies its z/r rows and its h
-// rows by different left operands when linear_before_reset is 0, so it asks for two blocks.
+// A block of rows of one direction's R, in gates: GRU multiplies its z/r rows and its h rows by
+// different left operands when linear_before_reset is 0, so it asks for two blocks.
 struct RowBlock {
   int64_t begin = 0, count = 0;
 };
 
+// Hidden units per unit block of R (below): about 8 blocks, each a whole number of 8-unit groups
+// so that a block's product columns fill the GEMM's column panels; one block when hidden is small.
+inline int64_t unit_block_width(int64_t hidden) {
+  if (hidden <= 32) return std::max<int64_t>(hidden, 1);
+  const int64_t per_block = (hidden + 7) / 8;
+  return std::max<int64_t>(32, (per_block + 7) / 8 * 8);
+}
+
+// One direction's R rows of a RowBlock's gates, cut by hidden units: part k holds, for units
+// [k * width, k * width + units(k)), the rows of each of the `gates` gates in turn, so that
+// Ht-1 * part^T is a [batch, gates * units] product whose columns are gate after gate. A step
+// then runs as one parallel loop over the parts, each thread computing whole units (their
+// product and their cell) with no second fork/join for the cell and no thread reading another
+// thread's product.
+template <class T>
+struct UnitBlockedR {
+  int64_t hidden = 0, width = 1, gates = 1;
+  std::vector<TransposedWeights<T>> parts;
+
+  int64_t count() const { return static_cast<int64_t>(parts.size()); }
+  int64_t first_unit(int64_t k) const { return k * width; }
+  int64_t units(int64_t k) const { return std::min(width, hidden - k * width); }
+  // Where part k's product starts in a row of the step's [batch, gates * hidden] product buffer.
+  int64_t column(int64_t k) const { return gates * first_unit(k); }
+};
+
 // The weights of one run in GEMM form: W^T for all directions at once, and each direction's R
-// blocks transposed (r[d * blocks + k]).
+// blocks cut by units (r[d * blocks + k]).
 template <class T>
 struct RnnWeights {
   TransposedWeights<T> w;
-  std::vector<TransposedWeights<T>> r;
+  std::vector<UnitBlockedR<T>> r;
 };
 
-// W ([dirs * gate_rows, input]) as one right operand.
+// The rows of a [dirs, gates * hidden, cols] matrix in unit-block order: per direction, per block
+// of unit_block_width(hidden) units, each gate's rows of those units in turn (the order of
+// UnitBlockedR's products). W and the projection bias are stored so, which puts a unit block's
+// gates side by side in each row of the input projection, as in the block's product: a cell adds
+// the two in one contiguous loop, and a step reads its projection rows block after block.
 template <class T>
-TransposedWeights<T> transpose_w(const T* w, int64_t dirs, int64_t gate_rows, int64_t input) {
-  return TransposedWeights<T>(w, dirs * gate_rows, input);
-}
-// R ([dirs, gate_rows, hidden]) cut into per-direction blocks of rows.
-template <class T>
-std::vector<TransposedWeights<T>> transpose_r(const T* r, int64_t dirs, int64_t hidden, int64_t gates,
-                                              const std::vector<RowBlock>& blocks) {
-  std::vector<TransposedWeights<T>> out;
+std::vector<T> regroup_by_units(const T* m, int64_t dirs, int64_t gates, int64_t hidden, int64_t cols) {
+  std::vector<T> out(static_cast<size_t>(dirs * gates * hidden * cols));
+  const int64_t width = unit_block_width(hidden);
+  T* dst = out.data();
   for (int64_t d = 0; d < dirs; ++d)
-    for (const RowBlock& k : blocks)
-      out.emplace_back(r + (d * gates + k.begin) * hidden * hidden, k.count * hidden, hidden);
+    for (int64_t first = 0; first < hidden; first += width) {
+      const int64_t units = std::min(width, hidden - first);
+      for (int64_t q = 0; q < gates; ++q, dst += units * cols) {
+        const T* src = m + ((d * gates + q) * hidden + first) * cols;
+        std::copy(src, src + units * cols, dst);
+      }
+    }
   return out;
 }
 
-// The bias the input projection adds, per column of [dirs * gates * hidden]: Wb + Rb, except in
-// the gates `keep_r_apart` names (GRU's h gate with linear_before_reset), whose Rb the op adds
-// itself. Empty when B is absent.
+// Where the gates of unit block k (first unit u0) start in a direction's stretch of an input
+// projection row: its gates follow one another, `units` values each.
+inline int64_t projection_column(int64_t gates, int64_t u0) { return gates * u0; }
+
+// W ([dirs, gates * hidden, input]) as one right operand, its rows in unit-block order.
+template <class T>
+TransposedWeights<T> transpose_w(const T* w, int64_t dirs, int64_t gates, int64_t hidden, int64_t input) {
+  return owned_transposed(regroup_by_units(w, dirs, gates, hidden, input), dirs * gates * hidden, input);
+}
+// R ([dirs, gates * hidden, hidden]) as per-direction RowBlocks cut by units.
+template <class T>
+std::vector<UnitBlockedR<T>> transpose_r(const T* r, int64_t dirs, int64_t hidden, int64_t gates,
+                                         const std::vector<RowBlock>& blocks) {
+  std::vector<UnitBlockedR<T>> out;
+  const int64_t width = unit_block_width(hidden);
+  for (int64_t d = 0; d < dirs; ++d)
+    for (const RowBlock& blk : blocks) {
+      UnitBlockedR<T> u;
+      u.hidden = hidden, u.width = width, u.gates = blk.count;
+      for (int64_t first = 0; first < hidden; first += width) {
+        const int64_t units = std::min(width, hidden - first);
+        std::vector<T> rows(static_cast<size_t>(blk.count * units * hidden));
+        for (int64_t q = 0; q < blk.count; ++q) {
+          const T* src = r + ((d * gates + blk.begin + q) * hidden + first) * hidden;
+          std::copy(src, src + units * hidden, rows.begin() + q * units * hidden);
+        }
+        u.parts.push_back(owned_transposed(std::move(rows), blk.count * units, hidden));
+      }
+      out.push_back(std::move(u));
+    }
+  return out;
+}
+
+// The bias the input projection adds, per column of [dirs * gates * hidden] in unit-block order:
+// Wb + Rb, except in the gate `keep_r_apart` names (GRU's h gate with linear_before_reset), whose
+// Rb the op adds itself. Empty when B is absent.
 template <class T>
 std::vector<T> projection_bias(const T* b, const RnnDims& dims, int64_t keep_r_apart = -1) {
   std::vector<T> out;
@@ -194,11 +303,12 @@ std::vector<T> projection_bias(const T* b, const RnnDims& dims, int64_t keep_r_a
       const bool apart = j / dims.hidden == keep_r_apart;
       out[d * gw + j] = b[d * 2 * gw + j] + (apart ? T(0) : b[d * 2 * gw + gw + j]);
     }
-  return out;
+  return regroup_by_units(out.data(), dims.dirs, dims.gates, dims.hidden, 1);
 }
 
 // X W^T + bias for every time step and direction at once: [rows of X, dirs * gate_width], in X's
-// row order. Left uninitialised before the GEMM writes it: it is the largest buffer of a run.
+// row order, the columns of each direction in unit-block order (regroup_by_units). Left
+// uninitialised before the GEMM writes it: it is the largest buffer of a run.
 template <class T>
 std::unique_ptr<T[]> project_inputs(const TransposedWeights<T>& w, const T* x, const RnnDims& dims,
                                     const std::vector<T>& bias, int threads) {
@@ -232,15 +342,18 @@ class RecurrentKernel : public OpKernel {
 
  private:
   TransposedWeights<float> packed_w_;
-  std::vector<TransposedWeights<float>> packed_r_;
+  std::vector<UnitBlockedR<float>> packed_r_;
 };
 
 // Runs fn(d, gemm_threads) for each direction: side by side when the per-step GEMM is too small to
 // keep the threads busy by itself, else one after the other with all threads.
 void for_each_direction(const RnnDims& dims, int threads, const std::function<void(int64_t, int)>& fn);
 
-// Runs fn(b0, b1) over the batch rows of one step, in parallel when the step is large.
-void for_each_batch_chunk(const RnnDims& dims, int threads, const std::function<void(int64_t, int64_t)>& fn);
+// Runs fn(k0, k1) over the parts of `r` for one step, in parallel when the step's product is
+// large enough to pay for the fork/join.
+template <class T>
+void for_each_unit_block(const RnnDims& dims, const UnitBlockedR<T>& r, int threads,
+                         const std::function<void(int64_t, int64_t)>& fn);
 
 // Fills `row` (n values) from the initial state of (d, b), or zeros when there is none.
 template <class T>

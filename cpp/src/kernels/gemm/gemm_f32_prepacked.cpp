@@ -1,0 +1,48 @@
+#include <algorithm>
+#include <memory>
+
+#include "base/error.h"
+#include "kernels/gemm/gemm_f32_driver.h"
+#include "kernels/gemm_prepacked.h"
+
+namespace onyxrt::kernels {
+
+const PackedMatrixA& RepackedMatrixA::pack(int64_t m, int64_t k, const float* a, int64_t lda) {
+  const GemmF32Config& cfg = kernel_table().gemm_f32;
+  const int mr = cfg.ukernel.mr;
+  ONYXRT_ENFORCE(m >= 0 && k >= 0, "gemm pack: negative dimension");
+  const int64_t mpad = (m + mr - 1) / mr * mr;
+  // The layout of pack_a_f32: K in the driver's slices, each slice's MR-row panels side by side,
+  // k-major within a panel; rows past m zero.
+  if (m != m_ || k != k_) {
+    storage_.assign(static_cast<size_t>(mpad * k), 0.0f);
+    m_ = m, k_ = k;
+  }
+  float* dst = storage_.data();
+  const int64_t depth = gemm_f32_slice_depth(cfg, k);
+  for (int64_t p0 = 0; p0 < k; p0 += depth) {
+    const int64_t kc = std::min<int64_t>(depth, k - p0);
+    for (int64_t r = 0; r < m; r += mr) {
+      const int64_t rows = std::min<int64_t>(mr, m - r);
+      float* panel = dst + p0 * mpad + r * kc;
+      for (int64_t i = 0; i < rows; ++i) {
+        const float* src = a + (r + i) * lda + p0;
+        for (int64_t p = 0; p < kc; ++p) panel[p * mr + i] = src[p];
+      }
+    }
+  }
+  // A view: the empty owner leaves the storage to this object.
+  packed_ = PackedAccess::make_a(m, k, mr, cfg.kc, std::shared_ptr<void>(std::shared_ptr<void>(), dst));
+  return packed_;
+}
+
+void gemm_f32_prepacked(const PackedMatrixA& a, const PackedMatrixB& b, float* c, int64_t ldc) {
+  const GemmF32Config& cfg = kernel_table().gemm_f32;
+  ONYXRT_ENFORCE(a.k() == b.k(), "gemm: the packed operands' K differ (", a.k(), " and ", b.k(), ")");
+  ONYXRT_ENFORCE((a.empty() || PackedAccess::fits(a, cfg)) && (b.empty() || PackedAccess::fits(b, cfg)),
+                 "gemm: an operand was packed for another microkernel");
+  gemm_f32_run(cfg, a.m(), b.n(), a.k(), 1.0f, GemmOperand{nullptr, 0, false, PackedAccess::data(a)},
+               GemmOperand{nullptr, 0, false, PackedAccess::data(b)}, 0.0f, c, ldc, 1, GemmEpilogue{});
+}
+
+}  // namespace onyxrt::kernels
