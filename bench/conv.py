@@ -20,12 +20,11 @@ import argparse
 import os
 import re
 import statistics
-import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
-from gemm import RUNTIMES, make_session  # the same sessions as the GEMM bench (bench/ is on the path)
+from gemm import RUNTIMES, time_interleaved  # the same sessions as the GEMM bench (bench/ is on the path)
 
 SETS = {
     # DenseNet-121: the 3x3 growth convolutions (32 outputs) and a few bottleneck 1x1 ones.
@@ -85,29 +84,12 @@ def conv_model(s: dict, activation: str) -> bytes:
 
 
 def time_shape(s: dict, activation: str, threads: int, repeat: int, min_ms: float, settle_s: float) -> dict:
-    model = conv_model(s, activation)
     x = np.random.default_rng(3).standard_normal((1, s["c"], s["h"], s["w"]), dtype=np.float32)
-    feeds = {"X": x}
-    sessions = {rt: make_session(rt, model, threads) for rt in RUNTIMES}
-    outputs, runs = {}, {}
-    for rt, sess in sessions.items():
-        for _ in range(3):
-            outputs[rt] = sess.run(None, feeds)[0]
-        start = time.perf_counter()
-        sess.run(None, feeds)
-        runs[rt] = max(1, int(min_ms * 1e-3 / max(time.perf_counter() - start, 1e-7)))
-    ref = outputs["onnxruntime"]
-    diff = float(np.max(np.abs(outputs["onyxrt"] - ref)) / max(float(np.max(np.abs(ref))), 1e-30))
-    times = {rt: [] for rt in RUNTIMES}
-    for r in range(repeat):
-        for rt in RUNTIMES if r % 2 == 0 else RUNTIMES[::-1]:
-            # onnxruntime's workers spin for a while after its runs: let them sleep first.
-            time.sleep(settle_s)
-            start = time.perf_counter()
-            for _ in range(runs[rt]):
-                sessions[rt].run(None, feeds)
-            times[rt].append((time.perf_counter() - start) / runs[rt])
-    out_h, out_w = ref.shape[2], ref.shape[3]
+    times, diff = time_interleaved(conv_model(s, activation), {"X": x}, threads, repeat, 3, min_ms,
+                                   settle_s=settle_s)
+    stride = s["stride"]
+    out_h = (s["h"] + 2 * s["pad"] - s["kh"]) // stride + 1
+    out_w = (s["w"] + 2 * s["pad"] - s["kw"]) // stride + 1
     flops = 2.0 * s["m"] * out_h * out_w * (s["c"] // s["group"]) * s["kh"] * s["kw"]
     row = {"shape": s["text"], "threads": threads, "diff": diff}
     for rt in RUNTIMES:

@@ -224,11 +224,11 @@ def make_session(runtime: str, model: bytes, threads: int):
     return module.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
-def time_shape(m: int, k: int, n: int, threads: int, repeat: int, warmup: int, min_ms: float, clock,
-               settle_s: float = 0.05) -> dict:
-    model = matmul_model(k, n, seed=m + 7 * k + 13 * n)
-    a = np.random.default_rng(1).standard_normal((m, k), dtype=np.float32)
-    feeds = {"A": a}
+def time_interleaved(model: bytes, feeds: dict, threads: int, repeat: int, warmup: int, min_ms: float,
+                     clock=time.perf_counter, settle_s: float = 0.05) -> tuple[dict, float]:
+    """Times `model` in each runtime, interleaved: per runtime the time per run of `repeat`
+    samples (each as many back-to-back runs as fill min_ms), and diff = max |onyxrt - ort| /
+    max |ort| over the first output. Shared by the bench scripts."""
     sessions = {rt: make_session(rt, model, threads) for rt in RUNTIMES}
     outputs = {}
     runs = {}
@@ -254,6 +254,14 @@ def time_shape(m: int, k: int, n: int, threads: int, repeat: int, warmup: int, m
             for _ in range(count):
                 sess.run(None, feeds)
             times[rt].append((clock() - start) / count)
+    return times, diff
+
+
+def time_shape(m: int, k: int, n: int, threads: int, repeat: int, warmup: int, min_ms: float, clock,
+               settle_s: float = 0.05) -> dict:
+    model = matmul_model(k, n, seed=m + 7 * k + 13 * n)
+    a = np.random.default_rng(1).standard_normal((m, k), dtype=np.float32)
+    times, diff = time_interleaved(model, {"A": a}, threads, repeat, warmup, min_ms, clock, settle_s)
     flops = 2.0 * m * n * k
     result = {"m": m, "k": k, "n": n, "threads": threads, "diff": diff}
     for rt in RUNTIMES:

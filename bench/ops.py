@@ -15,12 +15,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
-from gemm import RUNTIMES, make_session  # bench/ is on the path
+from gemm import RUNTIMES, time_interleaved  # bench/ is on the path
 from onnx import TensorProto, helper, numpy_helper
 
 SEQ, HIDDEN, HEADS, FFN = 128, 768, 12, 3072
@@ -38,7 +37,7 @@ def one_node(node, x_shape, initializers=None, ms_domain=False) -> bytes:
 
 def cases() -> dict:
     rng = np.random.default_rng(0)
-    vec = lambda n: rng.standard_normal(n).astype(np.float32)  # noqa: E731
+    vec = lambda n: rng.standard_normal(n).astype(np.float32)
     return {
         "layernorm": (one_node(helper.make_node("LayerNormalization", ["x", "s", "b"], ["y"], axis=-1, epsilon=1e-12),
                                [SEQ, HIDDEN], {"s": vec(HIDDEN), "b": vec(HIDDEN)}), [SEQ, HIDDEN]),
@@ -53,24 +52,7 @@ def cases() -> dict:
 
 def time_case(model: bytes, shape: list, threads: int, repeat: int, min_ms: float, settle_s: float) -> dict:
     feeds = {"x": np.random.default_rng(1).standard_normal(shape).astype(np.float32)}
-    sessions = {rt: make_session(rt, model, threads) for rt in RUNTIMES}
-    outputs, runs = {}, {}
-    for rt, sess in sessions.items():
-        for _ in range(3):
-            outputs[rt] = sess.run(None, feeds)[0]
-        start = time.perf_counter()
-        sess.run(None, feeds)
-        runs[rt] = max(1, int(min_ms * 1e-3 / max(time.perf_counter() - start, 1e-7)))
-    ref = outputs["onnxruntime"]
-    diff = float(np.max(np.abs(outputs["onyxrt"] - ref)) / max(float(np.max(np.abs(ref))), 1e-30))
-    times = {rt: [] for rt in RUNTIMES}
-    for r in range(repeat):
-        for rt in RUNTIMES if r % 2 == 0 else RUNTIMES[::-1]:
-            time.sleep(settle_s)  # onnxruntime's workers spin for a while after its runs
-            start = time.perf_counter()
-            for _ in range(runs[rt]):
-                sessions[rt].run(None, feeds)
-            times[rt].append((time.perf_counter() - start) / runs[rt])
+    times, diff = time_interleaved(model, feeds, threads, repeat, 3, min_ms, settle_s=settle_s)
     row = {rt: statistics.median(times[rt]) for rt in RUNTIMES}
     row["ratio"] = row["onyxrt"] / row["onnxruntime"]
     row["diff"] = diff

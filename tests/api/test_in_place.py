@@ -10,8 +10,9 @@ import subprocess
 import sys
 
 import numpy as np
-import onyxrt
 from onnx import TensorProto, helper, numpy_helper
+
+import onyxrt
 
 F = TensorProto.FLOAT
 

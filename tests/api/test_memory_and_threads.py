@@ -5,14 +5,13 @@ their buffers."""
 from __future__ import annotations
 
 import os
-import resource
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import onyxrt
 
+import onyxrt
 from tests import helpers
 
 

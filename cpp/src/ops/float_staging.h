@@ -17,19 +17,28 @@ std::vector<double> values_as_double(const Tensor& t);
 // Writes float values (dst.size() of them) into dst, a Float16, BFloat16 or Float tensor.
 void narrow_from_float(const float* src, Tensor& dst);
 
-// Runs f(x_data, y_data) in the compute type of x: double for Double, float otherwise, with
-// 16-bit floats widened before and narrowed after. y has x's type and its own shape.
+// Runs f(x_data, y_data) in float for a Float, Float16 or BFloat16 x: the 16-bit floats widened
+// before and narrowed after. y has x's type and its own shape.
+template <class F>
+void with_float_compute(const Tensor& x, Tensor& y, F&& f) {
+  if (x.dtype() == DataType::Float) {
+    f(x.data<float>(), y.data<float>());
+    return;
+  }
+  const Tensor xf = widen_to_float(x);
+  Tensor yf(DataType::Float, y.shape());
+  f(xf.data<float>(), yf.data<float>());
+  narrow_from_float(yf.data<float>(), y);
+}
+
+// Runs f(x_data, y_data) in the compute type of x: double for Double, float otherwise
+// (with_float_compute).
 template <class F>
 void with_compute_type(const Tensor& x, Tensor& y, F&& f) {
   if (x.dtype() == DataType::Double) {
     f(x.data<double>(), y.data<double>());
-  } else if (x.dtype() == DataType::Float) {
-    f(x.data<float>(), y.data<float>());
   } else {
-    const Tensor xf = widen_to_float(x);
-    Tensor yf(DataType::Float, y.shape());
-    f(xf.data<float>(), yf.data<float>());
-    narrow_from_float(yf.data<float>(), y);
+    with_float_compute(x, y, f);
   }
 }
 

@@ -106,14 +106,7 @@ class LayerNormalization final : public OpKernel {
                      }
                    });
     };
-    if (x.dtype() == DataType::Float) {
-      run(x.data<float>(), y.data<float>());
-      return;
-    }
-    const Tensor xf = widen_to_float(x);
-    Tensor yf(DataType::Float, y.shape());
-    run(xf.data<float>(), yf.data<float>());
-    narrow_from_float(yf.data<float>(), y);
+    with_float_compute(x, y, run);
   }
 
   // A parameter's values as one float per position of the normalized shape (its broadcast).

@@ -94,14 +94,7 @@ class RMSNormalization final : public OpKernel {
                        kernels::layer_norm_f32(xd + r * n, g.data(), nullptr, yd + r * n, n, epsilon, false, nullptr);
                    });
     };
-    if (x.dtype() == DataType::Float) {
-      run(x.data<float>(), y.data<float>());
-      return;
-    }
-    const Tensor xf = widen_to_float(x);
-    Tensor yf(DataType::Float, y.shape());
-    run(xf.data<float>(), yf.data<float>());
-    narrow_from_float(yf.data<float>(), y);
+    with_float_compute(x, y, run);
   }
 
   int64_t axis_;
