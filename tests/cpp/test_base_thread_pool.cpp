@@ -78,41 +78,6 @@ TEST(workers_keep_to_one_cpu_each_when_the_pool_fits_the_cpus) {
   CHECK_EQ(CPU_COUNT(&allowed), cpus);
 }
 
-TEST(a_run_starting_on_a_workers_cpu_moves_that_worker) {
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  CHECK(sched_getaffinity(0, sizeof(allowed), &allowed) == 0);
-  if (CPU_COUNT(&allowed) < 2) return;
-  ThreadPool pool(2);
-  const int taken = pool.worker_cpu(0);
-  CHECK(taken >= 0);
-  cpu_set_t there;
-  CPU_ZERO(&there);
-  CPU_SET(taken, &there);
-  CHECK(sched_setaffinity(0, sizeof(there), &there) == 0);  // the caller lands on the worker's CPU
-  CHECK_EQ(sched_getcpu(), taken);
-  pool.begin_run();
-  const int moved = pool.worker_cpu(0);
-  CHECK(moved >= 0 && moved != taken && CPU_ISSET(moved, &allowed));
-  // The worker itself now keeps to the new CPU.
-  const std::thread::id caller = std::this_thread::get_id();
-  std::atomic<int> seen{-1};
-  for (int attempt = 0; attempt < 50 && seen.load() < 0; ++attempt)
-    pool.try_run(2, [&](int) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      if (std::this_thread::get_id() == caller) return;
-      cpu_set_t mine;
-      CPU_ZERO(&mine);
-      if (sched_getaffinity(0, sizeof(mine), &mine) == 0 && CPU_COUNT(&mine) == 1) {
-        for (int c = 0; c < CPU_SETSIZE; ++c)
-          if (CPU_ISSET(c, &mine)) seen = c;
-      }
-    });
-  pool.end_run();
-  CHECK(sched_setaffinity(0, sizeof(allowed), &allowed) == 0);
-  CHECK_EQ(seen.load(), moved);
-}
-
 TEST(a_task_error_reaches_the_caller_and_the_pool_stays_usable) {
   ThreadPool pool(2);
   CHECK_THROWS(pool.try_run(8, [](int t) {

@@ -49,74 +49,34 @@ void wait_until(Done done) {
 // idle spell, an unpinned worker is often placed on its waker's CPU (the scheduler's wake-affine
 // choice, the other CPU being idle and cache-cold) and shares it with the caller for
 // milliseconds until it is migrated: squeezenet at 2 threads after a 200 ms pause ran 11-12 ms
-// unpinned, 5-6 ms pinned (back-to-back runs: equal). The caller is left free; a run that starts
-// on a worker's CPU moves that worker instead (move_worker_off).
-std::vector<int> allowed_cpus() {
-  std::vector<int> cpus;
+// unpinned, 5-6 ms pinned (back-to-back runs: equal). The caller is left free: the scheduler
+// moves it off a worker's CPU.
+void pin_worker(std::thread& worker, int index, int threads) {
 #if defined(__linux__)
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
-  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return cpus;
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
-#endif
-  return cpus;
-}
-
-void pin_to(std::thread& worker, int cpu) {
-#if defined(__linux__)
-  cpu_set_t one;
-  CPU_ZERO(&one);
-  CPU_SET(cpu, &one);
-  pthread_setaffinity_np(worker.native_handle(), sizeof(one), &one);  // best effort
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || CPU_COUNT(&allowed) < threads) return;
+  int seen = 0;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (!CPU_ISSET(c, &allowed) || seen++ != index) continue;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(c, &one);
+    pthread_setaffinity_np(worker.native_handle(), sizeof(one), &one);  // best effort
+    return;
+  }
 #else
-  (void)worker, (void)cpu;
-#endif
-}
-
-int current_cpu() {
-#if defined(__linux__)
-  return sched_getcpu();
-#else
-  return -1;
+  (void)worker, (void)index, (void)threads;
 #endif
 }
 
 }  // namespace
 
 ThreadPool::ThreadPool(int threads) {
-  const std::vector<int> cpus = allowed_cpus();
-  const bool pin = threads > 1 && static_cast<int>(cpus.size()) >= threads;
   for (int i = 1; i < threads; ++i) {
     workers_.emplace_back([this] { worker_loop(); });
-    worker_cpu_.push_back(pin ? cpus[static_cast<size_t>(i)] : -1);
-    if (pin) pin_to(workers_.back(), worker_cpu_.back());
+    pin_worker(workers_.back(), i, threads);
   }
-  if (pin) spare_cpus_.assign(cpus.begin(), cpus.begin() + 1);
-  if (pin) spare_cpus_.insert(spare_cpus_.end(), cpus.begin() + threads, cpus.end());
-}
-
-// A caller that the scheduler left on a worker's CPU (it wakes where it last ran, which may be
-// where the worker is pinned: one process in three then ran resnet50 at 2 threads ~20% slower)
-// would share that CPU with the worker for the whole run; the worker moves to a CPU no worker
-// holds instead. One syscall, only when they collide. Called under sleep_mutex_.
-void ThreadPool::move_worker_off(int cpu) {
-  if (cpu < 0 || spare_cpus_.empty()) return;
-  for (size_t w = 0; w < worker_cpu_.size(); ++w) {
-    if (worker_cpu_[w] != cpu) continue;
-    for (int& spare : spare_cpus_) {
-      if (spare == cpu) continue;
-      std::swap(spare, worker_cpu_[w]);
-      pin_to(workers_[w], worker_cpu_[w]);
-      return;
-    }
-    return;
-  }
-}
-
-int ThreadPool::worker_cpu(int worker) const {
-  std::lock_guard<std::mutex> lock(sleep_mutex_);
-  return worker_cpu_[static_cast<size_t>(worker)];
 }
 
 ThreadPool::~ThreadPool() {
@@ -216,7 +176,6 @@ void ThreadPool::worker_loop() {
 void ThreadPool::begin_run() {
   if (active_runs_.fetch_add(1, std::memory_order_acq_rel) == 0) {
     std::lock_guard<std::mutex> lock(sleep_mutex_);
-    move_worker_off(current_cpu());
     if (sleepers_ > 0) wake_.notify_all();
   }
 }

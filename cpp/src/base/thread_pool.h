@@ -48,9 +48,6 @@ class ThreadPool {
 
   // True on a thread that is running a pool task (a nested parallel loop runs inline there).
   static bool in_task();
-  // The CPU worker `worker` (0 <= worker < threads() - 1) is pinned to, or -1 (not pinned: the
-  // pool does not fit the CPUs the process may use).
-  int worker_cpu(int worker) const;
 
  private:
   struct Job {
@@ -66,7 +63,6 @@ class ThreadPool {
 
   void worker_loop();
   void run_tasks(Job& job);
-  void move_worker_off(int cpu);
 
   // Generation (high 32 bits), open flag (bit 31) and the number of workers inside the current
   // job (low bits). A worker enters only an open job of the generation it was woken for, so the
@@ -78,14 +74,12 @@ class ThreadPool {
 
   Job job_;
   std::mutex run_mutex_;  // one job at a time
-  mutable std::mutex sleep_mutex_;  // also guards worker_cpu_ and spare_cpus_
+  std::mutex sleep_mutex_;
   std::condition_variable wake_;
   int sleepers_ = 0;  // guarded by sleep_mutex_
   std::atomic<int> active_runs_{0};
   std::atomic<bool> stopping_{false};  // set under sleep_mutex_
   std::vector<std::thread> workers_;
-  std::vector<int> worker_cpu_;  // per worker: its CPU, or -1
-  std::vector<int> spare_cpus_;  // the allowed CPUs no worker holds (when pinned)
 };
 
 // Makes `pool` the one parallel_for uses on this thread for the scope's lifetime (a session
