@@ -82,12 +82,13 @@ class LayerNormalization final : public OpKernel {
   }
 
  private:
-  // float, float16 and bfloat16 rows: the vectorized row kernel in float, with Scale and B
-  // expanded once to one float per normalized position (broadcast or not, any float type).
+  // float, float16 and bfloat16 rows: the vectorized row kernel in float, with Scale and B as one
+  // float per normalized position (param_per_position).
   void normalize_float(KernelContext& ctx, const Tensor& x, const Tensor& scale_t, const Tensor* bias_t,
                        const Shape& normalized, const AxisView& v, Tensor& y, Tensor* mean_out, Tensor* inv_out) const {
-    const std::vector<float> scale = param_per_position(ctx, "Scale", scale_t, normalized);
-    const std::vector<float> bias = bias_t ? param_per_position(ctx, "B", *bias_t, normalized) : std::vector<float>();
+    const FloatParam scale = param_per_position(ctx, "Scale", scale_t, normalized);
+    const FloatParam bias = bias_t ? param_per_position(ctx, "B", *bias_t, normalized) : FloatParam();
+    const float *gamma = scale.values(), *beta = bias.values();
     float* mean_d = mean_out ? mean_out->data<float>() : nullptr;
     float* inv_d = inv_out ? inv_out->data<float>() : nullptr;
     const int64_t n = v.axis;
@@ -98,9 +99,8 @@ class LayerNormalization final : public OpKernel {
                      // An empty row (n = 0) keeps mean 0 and variance 0, as the double path has it.
                      float stats[2] = {0.0f, static_cast<float>(1.0 / std::sqrt(epsilon_))};
                      for (int64_t r = begin; r < end; ++r) {
-                       const float* b = bias_t ? bias.data() : nullptr;
                        if (n > 0)
-                         kernels::layer_norm_f32(xd + r * n, scale.data(), b, yd + r * n, n, epsilon, true, stats);
+                         kernels::layer_norm_f32(xd + r * n, gamma, beta, yd + r * n, n, epsilon, true, stats);
                        if (mean_d) mean_d[r] = stats[0];
                        if (inv_d) inv_d[r] = stats[1];
                      }
@@ -109,15 +109,30 @@ class LayerNormalization final : public OpKernel {
     with_float_compute(x, y, run);
   }
 
-  // A parameter's values as one float per position of the normalized shape (its broadcast).
-  static std::vector<float> param_per_position(const KernelContext& ctx, const char* name, const Tensor& param,
-                                               const Shape& normalized) {
+  // A parameter as one float per position of the normalized shape: its own data when it is a
+  // float tensor of that shape (the usual case: nothing allocated per run), else its broadcast.
+  struct FloatParam {
+    const float* borrowed = nullptr;  // the tensor's own floats
+    std::vector<float> storage;       // or a converted / broadcast copy
+    const float* values() const { return storage.empty() ? borrowed : storage.data(); }
+  };
+  static FloatParam param_per_position(const KernelContext& ctx, const char* name, const Tensor& param,
+                                       const Shape& normalized) {
     const std::vector<int64_t> index = normalized_broadcast_index(ctx, name, param.shape(), normalized);
+    FloatParam p;
+    if (index.empty() && param.dtype() == DataType::Float) {
+      p.borrowed = param.data<float>();
+      return p;
+    }
     const std::vector<double> values = values_as_double(param);
-    if (index.empty()) return std::vector<float>(values.begin(), values.end());
-    std::vector<float> out(index.size());
-    for (size_t j = 0; j < index.size(); ++j) out[j] = static_cast<float>(values[static_cast<size_t>(index[j])]);
-    return out;
+    if (index.empty()) {
+      p.storage.assign(values.begin(), values.end());
+    } else {
+      p.storage.resize(index.size());
+      for (size_t j = 0; j < index.size(); ++j)
+        p.storage[j] = static_cast<float>(values[static_cast<size_t>(index[j])]);
+    }
+    return p;
   }
 
   int64_t axis_;
