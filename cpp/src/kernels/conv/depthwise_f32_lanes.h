@@ -15,14 +15,13 @@
 #include <cstdint>
 
 #include "kernels/conv.h"
+#include "kernels/conv/plane_window.h"
 #include "kernels/conv/scratch.h"
 
 namespace onyxrt::kernels {
 namespace {
 
-struct DwLaneGeometry {
-  int64_t in_h = 1, in_w = 1, out_h = 1, out_w = 1, kh = 1, kw = 1;
-  int64_t sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0;
+struct DwLaneGeometry : PlaneWindow {
   int64_t width = 0;  // padded columns any output reads: (out_w - 1) * sw + (kw - 1) * dw + 1
 };
 
@@ -34,16 +33,7 @@ constexpr int64_t kDwLaneBufferFloats = int64_t{1} << 15;
 // False when the window is not one the lane kernel serves (3-D, empty, or a single padded row
 // that would not fit the buffer budget).
 inline bool make_lane_geometry(const ConvGeometry& g, int lanes, DwLaneGeometry& q) {
-  if (g.rank < 1 || g.rank > 2) return false;
-  const int s = g.rank - 1;
-  if (g.rank == 2) {
-    q.in_h = g.input[0], q.out_h = g.output[0], q.kh = g.kernel[0], q.sh = g.stride[0], q.dh = g.dilation[0];
-    q.pt = g.pad_begin[0];
-  }
-  q.in_w = g.input[s], q.out_w = g.output[s], q.kw = g.kernel[s], q.sw = g.stride[s], q.dw = g.dilation[s];
-  q.pl = g.pad_begin[s];
-  if (q.out_h < 1 || q.out_w < 1 || q.in_h < 1 || q.in_w < 1 || q.kh < 1 || q.kw < 1) return false;
-  if (q.kh * q.kw > kDwLaneMaxTaps || q.pt < 0 || q.pl < 0) return false;
+  if (!read_plane_window(g, q) || q.kh * q.kw > kDwLaneMaxTaps) return false;
   q.width = (q.out_w - 1) * q.sw + (q.kw - 1) * q.dw + 1;
   const int64_t min_rows = (q.kh - 1) * q.dh + 1;  // one output row's input rows
   return min_rows * q.width * lanes <= kDwLaneBufferFloats;

@@ -29,6 +29,7 @@
 #include <cstdint>
 
 #include "kernels/conv.h"
+#include "kernels/conv/plane_window.h"
 #include "kernels/conv/scratch.h"
 #include "kernels/pool.h"
 
@@ -49,25 +50,13 @@ constexpr int pool_rows_strip_rows() {
   return S::kLanes >= 16 ? 8 : 4;
 }
 
-struct PoolRows {
-  int64_t in_h = 1, in_w = 1, out_h = 1, out_w = 1, kh = 1, kw = 1;
-  int64_t sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0;
-};
+using PoolRows = PlaneWindow;
 
 // False when the rows kernel does not serve the window: rank 3 or more, a width stride other
 // than 1 or 2, more than kPoolRowsMaxKw column taps, negative padding or a plane too wide for
 // int lane arithmetic.
 inline bool make_pool_rows(const ConvGeometry& g, PoolRows& q) {
-  if (g.rank < 1 || g.rank > 2) return false;
-  const int s = g.rank - 1;
-  if (g.rank == 2) {
-    q.in_h = g.input[0], q.out_h = g.output[0], q.kh = g.kernel[0], q.sh = g.stride[0], q.dh = g.dilation[0];
-    q.pt = g.pad_begin[0];
-  }
-  q.in_w = g.input[s], q.out_w = g.output[s], q.kw = g.kernel[s], q.sw = g.stride[s], q.dw = g.dilation[s];
-  q.pl = g.pad_begin[s];
-  if (q.in_h < 1 || q.in_w < 1 || q.out_h < 1 || q.out_w < 1 || q.kh < 1 || q.kw < 1) return false;
-  if (q.sh < 1 || q.dh < 1 || q.dw < 1 || q.pt < 0 || q.pl < 0) return false;
+  if (!read_plane_window(g, q) || q.sh < 1 || q.dh < 1 || q.dw < 1) return false;
   if (q.sw != 1 && q.sw != 2) return false;
   if (q.kw > kPoolRowsMaxKw || q.kh * q.kw > kPoolRowsMaxTaps) return false;
   // Column indices of any tap stay far inside int.
