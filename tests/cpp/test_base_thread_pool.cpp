@@ -105,6 +105,31 @@ TEST(parallel_for_uses_the_scoped_pool_and_nests_inline) {
   CHECK(!ThreadPool::in_task());
 }
 
+TEST(parallel_for_claimed_runs_each_item_once_and_shares_out_the_rest_of_a_slow_one) {
+  ThreadPool pool(2);
+  const onyxrt::ScopedThreadPool use(&pool);
+  // Item 0 is slow: with contiguous halves its thread would also own items 1..7; claimed one at
+  // a time, the other thread takes them while item 0 runs. The pool is fresh: its worker must
+  // join the first job posted, however late the thread starts.
+  std::vector<std::thread::id> ran_on(16);
+  onyxrt::parallel_for_claimed(16, 2, [&](int64_t i) {
+    if (i == 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ran_on[static_cast<size_t>(i)] = std::this_thread::get_id();
+  });
+  int with_item0 = 0;
+  for (const std::thread::id& id : ran_on) with_item0 += id == ran_on[0];
+  CHECK_EQ(with_item0, 1);
+  for (int64_t items : {1, 2, 3, 17}) {
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(items));
+    onyxrt::parallel_for_claimed(items, 2, [&](int64_t i) { hits[static_cast<size_t>(i)]++; });
+    for (auto& h : hits) CHECK_EQ(h.load(), 1);
+  }
+  CHECK_THROWS(onyxrt::parallel_for_claimed(8, 2, [](int64_t i) {
+    if (i == 5) onyxrt::fail(ErrorCode::InvalidArgument, "bad item ", i);
+  }),
+               ErrorCode::InvalidArgument, "bad item 5");
+}
+
 TEST(concurrent_callers_share_one_pool) {
   // A caller that finds the pool busy runs its loop itself; every item still runs once.
   ThreadPool pool(2);

@@ -3,6 +3,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <fstream>
 #include <string>
@@ -52,6 +53,17 @@ void parallel_for(int64_t n, int64_t grain, int threads, const std::function<voi
     }
   }
   fn(0, n);
+}
+
+void parallel_for_claimed(int64_t items, int threads, const std::function<void(int64_t)>& fn) {
+  if (items <= 0) return;
+  const int workers = static_cast<int>(std::min<int64_t>(threads, items));
+  std::atomic<int64_t> next{0};
+  parallel_for(workers, 1, workers, [&](int64_t, int64_t) {
+    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < items;
+         i = next.fetch_add(1, std::memory_order_relaxed))
+      fn(i);
+  });
 }
 
 int available_cpu_count() {

@@ -13,6 +13,13 @@ namespace onyxrt {
 // thread; workers run under the caller's allocation limit (base/allocator.h).
 void parallel_for(int64_t n, int64_t grain, int threads, const std::function<void(int64_t, int64_t)>& fn);
 
+// Calls fn(i) once for every item i in [0, items) on up to `threads` threads, each thread taking
+// the next unclaimed item when it finishes one. For a few dozen items of unequal cost (a
+// convolution's chunks of rows times parts of its channels): parallel_for's equal contiguous
+// ranges would give one thread the big items and leave the other idle, and a thread that starts
+// late only loses the items it did not claim. Runs inline where parallel_for would.
+void parallel_for_claimed(int64_t items, int threads, const std::function<void(int64_t)>& fn);
+
 // Threads available to this process: its CPU affinity, capped by a cgroup CPU quota (a container
 // limited to 2 CPUs on a 64-core host gets 2); at least 1. Read once.
 int available_cpu_count();

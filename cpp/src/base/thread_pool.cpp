@@ -136,7 +136,9 @@ bool ThreadPool::try_run(int tasks, const std::function<void(int)>& task) {
 }
 
 void ThreadPool::worker_loop() {
-  uint64_t seen_generation = state_.load(std::memory_order_acquire) >> 32;
+  // Generation 0 is the pool's state before its first job, whenever this thread gets to start:
+  // a job opened before then is still this worker's to join.
+  uint64_t seen_generation = 0;
   for (;;) {
     uint64_t s = state_.load(std::memory_order_acquire);
     const auto spin_end = std::chrono::steady_clock::now() + kSpinTime;

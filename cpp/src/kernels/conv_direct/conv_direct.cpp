@@ -43,7 +43,9 @@ float* grow(std::vector<float>& v, int64_t floats) {
 // kChunkSourceFloats of source each, so a chunk's source stays in cache across the channel
 // panels) times `parts` parts of the output channels. When the weights outweigh the source (more
 // output channels than positions: the 7x7 and 14x14 layers), threads split the channels, each
-// streaming only its share of W; otherwise they split the positions, two chunks each.
+// streaming only its share of W; otherwise they split the positions, two chunks each. The units
+// are numbered part-major: parallel_for's contiguous ranges then give each thread whole parts of
+// equal size (the last chunk of positions is often short), and the same parts of W every run.
 struct WorkSplit {
   int threads = 1;
   int64_t chunk = 1, chunks = 1, parts = 1;
@@ -79,9 +81,9 @@ void run_tiles(const ConvDirectF32Variant& v, const ConvDirectTiles& t, int taps
                                  t.m * t.k * t.positions, threads);
   parallel_for(s.chunks * s.parts, 1, s.threads, [&](int64_t u0, int64_t u1) {
     for (int64_t u = u0; u < u1; ++u) {
-      const int64_t q0 = (u / s.parts) * s.chunk * v.nr;
+      const int64_t q0 = (u % s.chunks) * s.chunk * v.nr;
       int64_t m0, m1;
-      part_rows(u % s.parts, s.parts, panels, v.mr, t.m, m0, m1);
+      part_rows(u / s.chunks, s.parts, panels, v.mr, t.m, m0, m1);
       if (m0 < m1) v.tiles(t, m0, m1, q0, std::min(t.positions, q0 + s.chunk * v.nr));
     }
   });
@@ -224,9 +226,9 @@ void conv_direct_t_f32_with(const ConvDirectTF32Variant& v, const ConvDirectF32V
                                  t.outputs, panels, t.m * t.k * t.outputs, threads);
   parallel_for(s.chunks * s.parts, 1, s.threads, [&](int64_t u0, int64_t u1) {
     for (int64_t u = u0; u < u1; ++u) {
-      const int64_t r0 = (u / s.parts) * s.chunk * t.out_w;
+      const int64_t r0 = (u % s.chunks) * s.chunk * t.out_w;
       int64_t m0, m1;
-      part_rows(u % s.parts, s.parts, panels, v.nr, t.m, m0, m1);
+      part_rows(u / s.chunks, s.parts, panels, v.nr, t.m, m0, m1);
       if (m0 < m1) v.tiles(t, m0, m1, r0, std::min(t.outputs, r0 + s.chunk * t.out_w));
     }
   });

@@ -7,11 +7,8 @@
 // work and the packing each thread repeats; finer when an operand is pre-packed, claimed by the
 // threads as they go); each thread runs the sequential loops on its regions with its own scratch.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdlib>
-#include <exception>
-#include <mutex>
 #include <new>
 
 #include "base/error.h"
@@ -251,23 +248,12 @@ void gemm_f32_run(const GemmF32Config& cfg, int64_t m, int64_t n, int64_t k, flo
   } else if ((a.packed != nullptr || b.packed != nullptr) && g.tn > 1) {
     regions_n = std::min<int64_t>(tiles_n, int64_t{g.tn} * kRegionsPerThread);
   }
-  std::atomic<int64_t> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  parallel_for(workers, 1, workers, [&](int64_t, int64_t) {
-    for (int64_t r = next.fetch_add(1); r < regions_m * regions_n; r = next.fetch_add(1)) {
-      const int64_t rm = r / regions_n, rn = r % regions_n;
-      const int64_t m0 = tiles_m * rm / regions_m * mr, m1 = std::min(m, tiles_m * (rm + 1) / regions_m * mr);
-      const int64_t n0 = tiles_n * rn / regions_n * nr, n1 = std::min(n, tiles_n * (rn + 1) / regions_n * nr);
-      try {
-        run_region(pr, m0, m1, n0, n1);
-      } catch (...) {  // an exception must not cross the parallel region
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-      }
-    }
+  parallel_for_claimed(regions_m * regions_n, workers, [&](int64_t r) {
+    const int64_t rm = r / regions_n, rn = r % regions_n;
+    const int64_t m0 = tiles_m * rm / regions_m * mr, m1 = std::min(m, tiles_m * (rm + 1) / regions_m * mr);
+    const int64_t n0 = tiles_n * rn / regions_n * nr, n1 = std::min(n, tiles_n * (rn + 1) / regions_n * nr);
+    run_region(pr, m0, m1, n0, n1);
   });
-  if (error) std::rethrow_exception(error);
 }
 
 void gemm_f32_with(const GemmF32Config& cfg, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
