@@ -78,6 +78,39 @@ TEST(workers_keep_to_one_cpu_each_when_the_pool_fits_the_cpus) {
   CHECK_EQ(CPU_COUNT(&allowed), cpus);
 }
 
+// The worker's CPU as its task reports it; -1 when the caller ran every task.
+int worker_cpu_in_a_job(ThreadPool& pool) {
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<int> cpu{-1};
+  for (int attempt = 0; attempt < 50 && cpu.load() < 0; ++attempt)
+    pool.try_run(2, [&](int) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      if (std::this_thread::get_id() != caller) cpu = sched_getcpu();
+    });
+  return cpu.load();
+}
+
+TEST(a_run_that_starts_on_the_workers_cpu_moves_the_worker) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  CHECK(sched_getaffinity(0, sizeof(allowed), &allowed) == 0);
+  if (CPU_COUNT(&allowed) != 2) return;  // the pool must fit the CPUs exactly for this check
+  ThreadPool pool(2);
+  const int worker_cpu = worker_cpu_in_a_job(pool);
+  CHECK(worker_cpu >= 0);
+  // The test thread goes to the worker's CPU (its affinity restored after), then starts a run.
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(worker_cpu, &one);
+  CHECK(sched_setaffinity(0, sizeof(one), &one) == 0);
+  pool.begin_run();
+  const int moved_to = worker_cpu_in_a_job(pool);
+  pool.end_run();
+  CHECK(sched_setaffinity(0, sizeof(allowed), &allowed) == 0);
+  CHECK(moved_to >= 0);
+  CHECK(moved_to != worker_cpu);
+}
+
 TEST(a_task_error_reaches_the_caller_and_the_pool_stays_usable) {
   ThreadPool pool(2);
   CHECK_THROWS(pool.try_run(8, [](int t) {

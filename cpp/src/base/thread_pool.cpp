@@ -45,29 +45,50 @@ void wait_until(Done done) {
 }
 
 
-// Worker i keeps to the i-th CPU the process may use, when the pool fits them. Woken after an
-// idle spell, an unpinned worker is often placed on its waker's CPU (the scheduler's wake-affine
-// choice, the other CPU being idle and cache-cold) and shares it with the caller for
-// milliseconds until it is migrated: squeezenet at 2 threads after a 200 ms pause ran 11-12 ms
-// unpinned, 5-6 ms pinned (back-to-back runs: equal). The caller is left free: the scheduler
-// moves it off a worker's CPU.
-void pin_worker(std::thread& worker, int index, int threads) {
+int first_allowed_cpu() {
 #if defined(__linux__)
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
-  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || CPU_COUNT(&allowed) < threads) return;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return -1;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &allowed)) return c;
+#endif
+  return -1;
+}
+
+bool pin_to_cpu(std::thread& thread, int cpu) {
+#if defined(__linux__)
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  return pthread_setaffinity_np(thread.native_handle(), sizeof(one), &one) == 0;  // best effort
+#else
+  (void)thread, (void)cpu;
+  return false;
+#endif
+}
+
+// Worker i keeps to the i-th CPU the process may use, when the pool fits them; the 0th is left
+// for the caller. Woken after an idle spell, an unpinned worker is often placed on its waker's
+// CPU (the scheduler's wake-affine choice, the other CPU being idle and cache-cold) and shares
+// it with the caller for milliseconds until it is migrated: squeezenet at 2 threads after a
+// 200 ms pause ran 11-12 ms unpinned, 5-6 ms pinned (back-to-back runs: equal). The caller is
+// not pinned (it is the application's thread); a run that starts on a worker's CPU moves that
+// worker instead (ThreadPool::begin_run). Returns the CPU, or -1 when the worker is not pinned.
+int pin_worker(std::thread& worker, int index, int threads) {
+#if defined(__linux__)
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || CPU_COUNT(&allowed) < threads) return -1;
   int seen = 0;
   for (int c = 0; c < CPU_SETSIZE; ++c) {
     if (!CPU_ISSET(c, &allowed) || seen++ != index) continue;
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(c, &one);
-    pthread_setaffinity_np(worker.native_handle(), sizeof(one), &one);  // best effort
-    return;
+    return pin_to_cpu(worker, c) ? c : -1;
   }
 #else
   (void)worker, (void)index, (void)threads;
 #endif
+  return -1;
 }
 
 }  // namespace
@@ -75,8 +96,28 @@ void pin_worker(std::thread& worker, int index, int threads) {
 ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < threads; ++i) {
     workers_.emplace_back([this] { worker_loop(); });
-    pin_worker(workers_.back(), i, threads);
+    worker_cpu_.push_back(pin_worker(workers_.back(), i, threads));
   }
+  // The caller's CPU: the 0th allowed one, which no worker holds (known once worker 1 is pinned).
+  if (!worker_cpu_.empty() && worker_cpu_[0] >= 0) caller_cpu_ = first_allowed_cpu();
+}
+
+// A run that starts on a pinned worker's CPU would share it with that worker (the scheduler
+// takes milliseconds to move the caller to the idle one: squeezenet at 2 threads, runs that
+// started on the worker's CPU after a pause took 9-10 ms against 5); the worker moves to the
+// CPU left for the caller instead, and that CPU is now the caller's.
+void ThreadPool::move_worker_off_caller_cpu() {
+#if defined(__linux__)
+  std::lock_guard<std::mutex> lock(pin_mutex_);
+  const int cpu = caller_cpu_ < 0 ? -1 : sched_getcpu();
+  if (cpu < 0 || cpu == caller_cpu_) return;
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    if (worker_cpu_[i] != cpu || !pin_to_cpu(workers_[i], caller_cpu_)) continue;
+    worker_cpu_[i] = caller_cpu_;
+    caller_cpu_ = cpu;
+    return;
+  }
+#endif
 }
 
 ThreadPool::~ThreadPool() {
@@ -177,6 +218,7 @@ void ThreadPool::worker_loop() {
 
 void ThreadPool::begin_run() {
   if (active_runs_.fetch_add(1, std::memory_order_acq_rel) == 0) {
+    move_worker_off_caller_cpu();
     std::lock_guard<std::mutex> lock(sleep_mutex_);
     if (sleepers_ > 0) wake_.notify_all();
   }

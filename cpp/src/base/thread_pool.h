@@ -63,6 +63,7 @@ class ThreadPool {
 
   void worker_loop();
   void run_tasks(Job& job);
+  void move_worker_off_caller_cpu();
 
   // Generation (high 32 bits), open flag (bit 31) and the number of workers inside the current
   // job (low bits). A worker enters only an open job of the generation it was woken for, so the
@@ -80,6 +81,11 @@ class ThreadPool {
   std::atomic<int> active_runs_{0};
   std::atomic<bool> stopping_{false};  // set under sleep_mutex_
   std::vector<std::thread> workers_;
+  // Worker i's CPU (-1: not pinned) and the pinned CPU left for the caller (-1: none); both
+  // change only in move_worker_off_caller_cpu, under pin_mutex_.
+  std::vector<int> worker_cpu_;
+  int caller_cpu_ = -1;
+  std::mutex pin_mutex_;
 };
 
 // Makes `pool` the one parallel_for uses on this thread for the scope's lifetime (a session
