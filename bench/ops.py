@@ -1,7 +1,8 @@
 """Memory-bound operators of the transformer models one at a time: onyxrt against onnxruntime.
 
 Each case is a one-node model at the shape BERT-base / GPT-2-small run it at (sequence 128,
-hidden 768, 12 heads, FFN 3072), timed in both runtimes interleaved in one process; the table
+hidden 768, 12 heads, FFN 3072), or for `stft` at a speech model's front end (30 s of 16 kHz
+audio, 400-sample Hann frames every 160 samples, as Whisper's), timed in both runtimes interleaved in one process; the table
 gives the median time per run and the ratio onyxrt / onnxruntime (< 1: onyxrt faster).
 
     python bench/ops.py                          # every case, 1 thread
@@ -47,6 +48,9 @@ def cases() -> dict:
                               {"b": vec(FFN)}, ms_domain=True), [SEQ, FFN]),
         "residual_add": (one_node(helper.make_node("Add", ["x", "r"], ["y"]), [1, SEQ, HIDDEN],
                                   {"r": rng.standard_normal((1, SEQ, HIDDEN)).astype(np.float32)}), [1, SEQ, HIDDEN]),
+        "stft": (one_node(helper.make_node("STFT", ["x", "step", "window"], ["y"]), [1, 480000, 1],
+                          {"step": np.array(160, dtype=np.int64), "window": np.hanning(400).astype(np.float32)}),
+                 [1, 480000, 1]),
     }
 
 

@@ -1,8 +1,10 @@
 """DFT (17, 20), STFT (17), Hann / Hamming / Blackman windows and MelWeightMatrix (17) against
 numpy.fft in double (onnxruntime's DFT is a float O(n^2) loop with a rounded pi, too coarse to
 compare with), onnx.reference and onnxruntime: both DFT signatures, power-of-two, prime and
-composite lengths, inverse round trips, onesided (RFFT / IRFFT), dft_length padding and
-truncation, negative and inner axes, float / double / float16, and the errors for bad input."""
+composite lengths (radix 2-5, direct radices, Bluestein), float inverses bit for bit against
+numpy's (which the ONNX test data carry), inverse round trips, onesided (RFFT / IRFFT),
+dft_length padding and truncation, negative and inner axes, float / double / float16, and the
+errors for bad input."""
 
 from __future__ import annotations
 
@@ -78,6 +80,51 @@ def test_dft_precision_in_double(n):
     x = rand(2, n, 2, dtype=np.float64, seed=3)
     got = dft(x, 20, axis=1)
     np.testing.assert_allclose(got, as_pairs(np.fft.fft(as_complex(x), axis=1)), rtol=1e-12, atol=1e-12 * n)
+
+
+# Lengths whose radices numpy's pocketfft runs in the same order (it also has radix 7, 8 and 11 passes).
+NUMPY_RADIX_LENGTHS = [2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 36, 45, 60, 100, 180]
+
+
+@pytest.mark.parametrize("n", NUMPY_RADIX_LENGTHS)
+@pytest.mark.parametrize("components", [1, 2])
+def test_dft_float_inverse_rounds_as_numpy(n, components):
+    # numpy computes a float32 inverse in float32 (a forward one in double); the ONNX test data
+    # (test_dft_inverse) carries its round-off, a 1.9e-7 where the exact value is 0, so our
+    # float inverse must round as pocketfft's passes do.
+    x = rand(3, n, components, dtype=np.float32, seed=n)
+    signal = x[..., 0] + 1j * x[..., 1] if components == 2 else x[..., 0]
+    want = np.fft.ifft(signal.astype(np.complex64), axis=1)
+    assert want.dtype == np.complex64
+    np.testing.assert_array_equal(dft(x, 20, axis=1, inverse=1), as_pairs(want))
+
+
+def test_dft_float_forward_is_computed_in_double():
+    # Float passes leave 1.5e-5 where the exact value is 0 (the ONNX test data, test_dft, is
+    # numpy's double result); double passes leave 1e-14.
+    x = np.arange(0, 100).reshape(1, 10, 10, 1).astype(np.float32)
+    got = dft(x, 17, axis=1)
+    want = as_pairs(np.fft.fft(x[..., 0].astype(np.float64), axis=1))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [49, 77, 121, 143, 210, 1001, 202, 1009, 2 * 509, 4096 + 7])
+@pytest.mark.parametrize("inverse", [0, 1])
+def test_dft_direct_radices_and_bluestein_in_double(n, inverse):
+    # Radix 7, 11, 13 run the direct pass; 202, 1009 (prime), 1018 and 4103 Bluestein.
+    x = rand(2, n, 2, dtype=np.float64, seed=n)
+    fn = np.fft.ifft if inverse else np.fft.fft
+    got = dft(x, 20, axis=1, inverse=inverse)
+    np.testing.assert_allclose(got, as_pairs(fn(as_complex(x), axis=1)), rtol=1e-11, atol=1e-11 * n**0.5)
+
+
+@pytest.mark.parametrize("n", [97, 1009, 1000, 4096, 4096 + 7])
+def test_dft_float_inverse_accuracy(n):
+    # In float, the error stays at float round-off times log n, Bluestein lengths included.
+    x = rand(2, n, 2, dtype=np.float32, seed=n)
+    want = as_pairs(np.fft.ifft(as_complex(x), axis=1))
+    got = dft(x, 20, axis=1, inverse=1)
+    assert np.abs(got - want).max() <= 2e-6 * np.log2(n) * np.abs(want).max()
 
 
 def test_dft_17_and_20_signatures_agree():

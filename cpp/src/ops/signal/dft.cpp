@@ -8,7 +8,8 @@
 //                            n = 2 * (dim - 1)); the output is the real signal [..., n, 1],
 //                            the imaginary parts of bin 0 and (n even) bin n/2 ignored as numpy does.
 // A complex input with onesided=1 forward returns the first n/2 + 1 bins of its full DFT, as
-// onnxruntime and the reference do. Every length is O(n log n) (ops/signal/fft.h), in double.
+// onnxruntime and the reference do. Every length is O(n log n) (ops/signal/fft.h); float signals
+// are transformed forward in double and inverse in float, as numpy does.
 // Types: float, double; float16 / bfloat16 through float.
 #include <algorithm>
 #include <type_traits>
@@ -28,10 +29,11 @@ namespace {
 constexpr int64_t kGrain = 16384;  // samples per parallel chunk
 
 // Fills the bins of a full spectrum from the first n/2 + 1 (already in buf): Hermitian symmetry.
-void complete_hermitian(complex_d* buf, int64_t n) {
-  buf[0].imag(0);
-  if (n % 2 == 0) buf[n / 2].imag(0);
-  for (int64_t k = 1; k < n - k; ++k) buf[n - k] = std::conj(buf[k]);
+template <class C>
+void complete_hermitian(FftComplex<C>* buf, int64_t n) {
+  buf[0].im = 0;
+  if (n % 2 == 0) buf[n / 2].im = 0;
+  for (int64_t k = 1; k < n - k; ++k) buf[n - k] = buf[k].conj();
 }
 
 class Dft : public OpKernel {
@@ -80,27 +82,37 @@ class Dft : public OpKernel {
     const int64_t in_c = shape.back(), out_c = out_shape.back();
     // Samples the transform reads: the axis truncated to n (IRFFT: to the n/2 + 1 bins it uses).
     const int64_t used = std::min(dim, irfft ? n / 2 + 1 : n);
-    const double scale = inverse_ ? 1.0 / static_cast<double>(n) : 1.0;
-    const FftPlan plan(n);
 
     with_compute_type(x, y, [&](const auto* xd, auto* yd) {
       using T = std::remove_cv_t<std::remove_pointer_t<decltype(xd)>>;
-      parallel_for(outer * inner, std::max<int64_t>(1, kGrain / n), ctx.threads(), [&](int64_t begin, int64_t end) {
-        std::vector<complex_d> buf(static_cast<size_t>(n)), scratch(static_cast<size_t>(plan.scratch_size()));
-        for (int64_t line = begin; line < end; ++line) {
-          const int64_t o = line / inner, i = line % inner;
-          const T* src = xd + (o * dim * inner + i) * in_c;
-          T* dst = yd + (o * out_len * inner + i) * out_c;
-          load_complex_line(src, inner * in_c, in_c, used, n, buf.data());
-          if (irfft) complete_hermitian(buf.data(), n);
-          plan.transform(buf.data(), inverse_ != 0, scratch.data());
-          if (irfft) {
-            for (int64_t k = 0; k < n; ++k) dst[k * inner] = static_cast<T>(buf[k].real() * scale);
-          } else {
-            store_complex_line(buf.data(), out_len, scale, dst, inner * 2);
+      const auto transform_lines = [&](auto precision) {
+        using C = decltype(precision);
+        const FftPlan<C> plan(n);
+        const C scale = inverse_ ? C(1) / static_cast<C>(n) : C(1);
+        parallel_for(outer * inner, std::max<int64_t>(1, kGrain / n), ctx.threads(), [&](int64_t begin, int64_t end) {
+          std::vector<FftComplex<C>> buf(static_cast<size_t>(n)), scratch(static_cast<size_t>(plan.scratch_size()));
+          for (int64_t line = begin; line < end; ++line) {
+            const int64_t o = line / inner, i = line % inner;
+            const T* src = xd + (o * dim * inner + i) * in_c;
+            T* dst = yd + (o * out_len * inner + i) * out_c;
+            load_complex_line(src, inner * in_c, in_c, used, n, buf.data());
+            if (irfft) complete_hermitian(buf.data(), n);
+            plan.transform(buf.data(), inverse_ != 0, scratch.data());
+            if (irfft) {
+              for (int64_t k = 0; k < n; ++k) dst[k * inner] = static_cast<T>(buf[k].re * scale);
+            } else {
+              store_complex_line(buf.data(), out_len, scale, dst, inner * 2);
+            }
           }
-        }
-      });
+        });
+      };
+      // numpy's precisions, which the reference and the ONNX test data carry: it transforms
+      // float signals forward in double, inverse in float (its inverse's 1/n is a float32,
+      // which selects its float loop; the forward factor is a Python int, which does not).
+      if (std::is_same_v<T, float> && inverse_)
+        transform_lines(float{});
+      else
+        transform_lines(double{});
     });
   }
 

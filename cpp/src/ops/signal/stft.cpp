@@ -63,17 +63,19 @@ class Stft final : public OpKernel {
     checked_output_size(ctx, out_shape);
     Tensor& y = ctx.output(0, x.dtype(), out_shape);
     if (y.size() == 0) return;
-    const FftPlan plan(frame);
+
+    const FftPlan<double> plan(frame);  // forward transforms in double, as numpy's (DFT's note)
 
     with_compute_type(x, y, [&](const auto* xd, auto* yd) {
       parallel_for(
           batch * frames, std::max<int64_t>(1, kGrain / frame), ctx.threads(), [&](int64_t begin, int64_t end) {
-            std::vector<complex_d> buf(static_cast<size_t>(frame)), scratch(static_cast<size_t>(plan.scratch_size()));
+            std::vector<FftComplex<double>> buf(static_cast<size_t>(frame));
+            std::vector<FftComplex<double>> scratch(static_cast<size_t>(plan.scratch_size()));
             for (int64_t line = begin; line < end; ++line) {
               const int64_t b = line / frames, f = line % frames;
               load_complex_line(xd + (b * length + f * step) * components, components, components, frame, frame,
                                 buf.data());
-              for (size_t j = 0; j < window.size(); ++j) buf[j] *= window[j];
+              for (size_t j = 0; j < window.size(); ++j) buf[j] = buf[j] * window[j];
               plan.transform(buf.data(), false, scratch.data());
               store_complex_line(buf.data(), bins, 1.0, yd + line * bins * 2, int64_t{2});
             }
