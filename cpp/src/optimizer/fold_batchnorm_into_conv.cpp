@@ -85,7 +85,9 @@ int fold_batchnorm_into_conv(ir::Model& model) {
     for (const Tensor* p : params) fits = fits && p != nullptr && p->dtype() == w->dtype() && p->size() == channels;
     if (!fits) continue;  // shapes the kernels would reject: they keep rejecting them
 
-    Tensor w_out(w->dtype(), w->shape()), b_out(w->dtype(), {channels});
+    // fold() writes every element: no clearing pass over the new weights first.
+    Tensor w_out = Tensor::uninitialized(w->dtype(), w->shape());
+    Tensor b_out = Tensor::uninitialized(w->dtype(), {channels});
     if (w->dtype() == DataType::Float) {
       fold<float>(*w, b, params, *epsilon, w_out, b_out);
     } else {

@@ -85,7 +85,9 @@ int fold_once(ir::Model& model) {
     // x * 0 * inf is NaN where (x * 0) * inf summed first need not be: only finite scales move.
     if (scale && !(w->dtype() == DataType::Float ? all_finite<float>(*k) : all_finite<double>(*k))) continue;
 
-    Tensor w_out = scale ? Tensor(w->dtype(), w->shape()) : Tensor(), b_out(w->dtype(), {channels});
+    // fold() writes every element: no clearing pass over the new weights first.
+    Tensor w_out = scale ? Tensor::uninitialized(w->dtype(), w->shape()) : Tensor();
+    Tensor b_out = Tensor::uninitialized(w->dtype(), {channels});
     if (w->dtype() == DataType::Float) {
       fold<float>(*w, b, *k, *count, scale, w_out, b_out);
     } else {
