@@ -179,8 +179,8 @@ void run_direct(const ConvShape& s, const float* x, const float* bias, float* y,
 }
 
 // W^T packed (the transposed form's layout) for a geometry that form does not serve: C^T =
-// im2col(x)^T W^T through the GEMM, column chunk by chunk, transposed into y with the bias; Z
-// and the activation follow as a pass.
+// im2col(x)^T W^T through the GEMM, column chunk by chunk, transposed into y with the bias and Z;
+// the activation follows as a pass.
 void run_transposed_gemm(const ConvShape& s, const float* x, const kernels::PackedMatrixB* packed, const float* bias,
                          float* y, const UnitTail<float>& tail, int threads) {
   const int64_t chunk = std::min<int64_t>(s.out_size, std::max<int64_t>(64, (int64_t{1} << 17) / std::max<int64_t>(1, s.k_g)));
@@ -195,16 +195,18 @@ void run_transposed_gemm(const ConvShape& s, const float* x, const kernels::Pack
         const int64_t n_cols = std::min(chunk, s.out_size - q0);
         im2col(s.geometry, xg, q0, n_cols, cols.data());
         kernels::gemm_f32_packed(true, n_cols, 1.0f, cols.data(), n_cols, packed[g], 0.0f, ct.data(), s.m_g, threads);
+        // Z joins here, read just before its Y element is written: Y may be Z's buffer.
+        const float* zg = tail.z != nullptr ? tail.z + (n * s.m + g * s.m_g) * s.out_size : nullptr;
         for (int64_t i = 0; i < s.m_g; ++i) {
           const float b = bias != nullptr ? bias[g * s.m_g + i] : 0.0f;
-          for (int64_t q = 0; q < n_cols; ++q) yg[i * s.out_size + q0 + q] = ct[q * s.m_g + i] + b;
+          float* yr = yg + i * s.out_size + q0;
+          for (int64_t q = 0; q < n_cols; ++q) yr[q] = ct[q * s.m_g + i] + b;
+          if (zg != nullptr)
+            for (int64_t q = 0; q < n_cols; ++q) yr[q] += zg[i * s.out_size + q0 + q];
         }
       }
-      if (tail.z != nullptr || tail.act.kind != ConvActivation::Kind::None) {
-        const int64_t y_offset = (n * s.m + g * s.m_g) * s.out_size;
-        apply_conv_activation(tail.act, y + y_offset, tail.z ? tail.z + y_offset : nullptr, s.m_g, s.out_size,
-                              s.out_size);
-      }
+      if (tail.act.kind != ConvActivation::Kind::None)
+        apply_conv_activation(tail.act, yg, static_cast<const float*>(nullptr), s.m_g, s.out_size, s.out_size);
     }
 }
 
@@ -275,7 +277,13 @@ void ConvCore::compute(KernelContext& ctx) const {
   const Tensor* b = ctx.has_input(2) ? &ctx.input(2) : nullptr;
   const Tensor* z = z_input_ >= 0 && ctx.has_input(static_cast<size_t>(z_input_)) ? &ctx.input(z_input_) : nullptr;
   ConvShape s = check_shapes(ctx, x, w, b);
-  Tensor& y = ctx.output(0, x.dtype(), window_output_shape(plan_for(ctx, x, w, s), s.batch, s.m));
+  Shape y_shape = window_output_shape(plan_for(ctx, x, w, s), s.batch, s.m);
+  // Y may take Z's buffer when nothing reads Z after this step: a residual block then streams one
+  // buffer instead of two. Every path but depthwise reads each Z element before writing its Y
+  // element (the depthwise kernels that add Z in a pass after storing Y do not).
+  Tensor& y = z != nullptr && !s.depthwise
+                  ? ctx.output_in_place_of(static_cast<size_t>(z_input_), 0, x.dtype(), std::move(y_shape))
+                  : ctx.output(0, x.dtype(), std::move(y_shape));
   if (z != nullptr && (z->dtype() != x.dtype() || z->shape() != y.shape()))
     ctx.fail(ErrorCode::InvalidArgument, "Z must have the output's type and shape (", data_type_name(x.dtype()), " ",
              shape_to_string(y.shape()), "), got ", data_type_name(z->dtype()), " ", shape_to_string(z->shape()));
