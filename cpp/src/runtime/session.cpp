@@ -7,6 +7,7 @@
 #include "base/error.h"
 #include "base/parallel.h"
 #include "format/onnx_writer.h"
+#include "ir/inline_functions.h"
 #include "optimizer/pass_manager.h"
 #include "runtime/executor.h"
 #include "runtime/opset_check.h"
@@ -91,6 +92,7 @@ Session::Session(std::shared_ptr<ir::Model> model, const SessionOptions& options
   if (threads_ > 1) pool_ = std::make_unique<ThreadPool>(threads_);
   if (options.enable_cpu_mem_arena) buffers_ = std::make_unique<BufferCache>();
   const ScopedThreadPool use_pool(pool_.get());  // constant folding runs kernels too
+  ir::inline_model_functions(*model_);  // before anything looks for the calls' kernels
   check_opset_imports(*model_);
   optimizer::optimize_graph(*model_, options.graph_optimization_level, [&](const char* rule, int rewrites) {
     // Severity 0/1 (verbose/info) says which rules changed the graph, as onnxruntime's
