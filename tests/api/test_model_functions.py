@@ -2,7 +2,8 @@
 call is replaced by the function's body at load time. Calls made twice, attributes the body takes
 from the caller (given or defaulted), functions calling functions, an omitted optional input,
 an unused output and a call inside an If branch, against onnxruntime and numpy; a recursive
-function and a call with too many inputs are refused with a clear error."""
+function and a call with too many inputs are refused with a clear error; an If inside a body reads
+the body's names."""
 
 from __future__ import annotations
 
@@ -143,3 +144,25 @@ def test_a_call_with_too_many_inputs_is_refused():
                        [add_relu()])
     with pytest.raises(onyxrt.InvalidGraph, match="function 'AddRelu' declares 2"):
         onyxrt.InferenceSession(model)
+
+
+def test_an_if_inside_a_function_body_reads_the_body_s_names():
+    # The branches read the function's formal inputs a and b: renamed per call with the body.
+    then_branch = helper.make_graph([helper.make_node("Add", ["a", "b"], ["r"])], "then", [],
+                                    [helper.make_tensor_value_info("r", F, None)])
+    else_branch = helper.make_graph([helper.make_node("Sub", ["a", "b"], ["r"])], "else", [],
+                                    [helper.make_tensor_value_info("r", F, None)])
+    pick = helper.make_function(LOCAL, "Pick", ["c", "a", "b"], ["y"],
+                                [helper.make_node("If", ["c"], ["y"], then_branch=then_branch, else_branch=else_branch)],
+                                OPSETS[:1])
+    graph = helper.make_graph([helper.make_node("Pick", ["C", "X", "Y"], ["Z"], domain=LOCAL),
+                               helper.make_node("Pick", ["C", "Z", "Y"], ["W"], domain=LOCAL)], "g",
+                              [helper.make_tensor_value_info("C", TensorProto.BOOL, []),
+                               helper.make_tensor_value_info("X", F, [3]), helper.make_tensor_value_info("Y", F, [3])],
+                              [helper.make_tensor_value_info("W", F, None)])
+    model = helper.make_model(graph, opset_imports=OPSETS, functions=[pick])
+    model.ir_version = 9
+    x, y = np.arange(3, dtype=np.float32), np.ones(3, np.float32)
+    for c, want in ((True, x + 2 * y), (False, x - 2 * y)):
+        (w,) = run_both(model.SerializeToString(), {"C": np.array(c), "X": x, "Y": y})
+        np.testing.assert_allclose(w, want)
