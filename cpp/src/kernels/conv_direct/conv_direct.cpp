@@ -39,29 +39,36 @@ float* grow(std::vector<float>& v, int64_t floats) {
   return v.data();
 }
 
-// How a call's tiles are shared out: chunks of `chunk` position units (about
+// How a call's tiles are shared out: `chunks` runs of position units (at most about
 // kChunkSourceFloats of source each, so a chunk's source stays in cache across the channel
 // panels) times `parts` parts of the output channels. When the weights outweigh the source (more
 // output channels than positions: the 7x7 and 14x14 layers), threads split the channels, each
-// streaming only its share of W; otherwise they split the positions, two chunks each. The units
-// are numbered part-major: parallel_for's contiguous ranges then give each thread whole parts of
-// equal size (the last chunk of positions is often short), and the same parts of W every run.
+// streaming only its share of W; otherwise they split the positions, two chunks each. Chunk
+// sizes differ by at most one unit and, split by positions, their count is a multiple of the
+// threads: 14 units in chunks of 4, 4, 4 and 2 gave one thread 8 and the other 6. The units are
+// numbered part-major: parallel_for's contiguous ranges then give each thread whole parts of
+// equal size, and the same parts of W every run.
 struct WorkSplit {
   int threads = 1;
-  int64_t chunk = 1, chunks = 1, parts = 1;
+  int64_t units = 1, chunks = 1, parts = 1;
+  // The first position unit of chunk i (i == chunks: the end).
+  int64_t chunk_begin(int64_t i) const { return units * i / chunks; }
 };
 
 WorkSplit split_work(int64_t units, int64_t cache_units, int64_t m, int64_t positions, int64_t panels, int64_t work,
                      int threads) {
   WorkSplit s;
+  s.units = units;
   s.threads = static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(1, work / 262144)));
-  s.chunk = std::max<int64_t>(1, std::min(units, cache_units));
+  int64_t chunk = std::max<int64_t>(1, std::min(units, cache_units));
   if (s.threads > 1 && m >= positions) {
     s.parts = std::min<int64_t>(panels, 2 * s.threads);
   } else if (s.threads > 1) {
-    s.chunk = std::max<int64_t>(1, std::min(s.chunk, (units + 2 * s.threads - 1) / (2 * s.threads)));
+    chunk = std::max<int64_t>(1, std::min(chunk, (units + 2 * s.threads - 1) / (2 * s.threads)));
   }
-  s.chunks = (units + s.chunk - 1) / s.chunk;
+  s.chunks = (units + chunk - 1) / chunk;
+  if (s.threads > 1 && s.parts == 1)
+    s.chunks = std::min(units, (s.chunks + s.threads - 1) / s.threads * s.threads);
   if (s.chunks * s.parts < s.threads) s.parts = std::min<int64_t>(panels, (s.threads + s.chunks - 1) / s.chunks);
   return s;
 }
@@ -81,10 +88,11 @@ void run_tiles(const ConvDirectF32Variant& v, const ConvDirectTiles& t, int taps
                                  t.m * t.k * t.positions, threads);
   parallel_for(s.chunks * s.parts, 1, s.threads, [&](int64_t u0, int64_t u1) {
     for (int64_t u = u0; u < u1; ++u) {
-      const int64_t q0 = (u % s.chunks) * s.chunk * v.nr;
+      const int64_t q0 = s.chunk_begin(u % s.chunks) * v.nr;
+      const int64_t q1 = std::min(t.positions, s.chunk_begin(u % s.chunks + 1) * v.nr);
       int64_t m0, m1;
       part_rows(u / s.chunks, s.parts, panels, v.mr, t.m, m0, m1);
-      if (m0 < m1) v.tiles(t, m0, m1, q0, std::min(t.positions, q0 + s.chunk * v.nr));
+      if (m0 < m1 && q0 < q1) v.tiles(t, m0, m1, q0, q1);
     }
   });
 }
@@ -226,10 +234,11 @@ void conv_direct_t_f32_with(const ConvDirectTF32Variant& v, const ConvDirectF32V
                                  t.outputs, panels, t.m * t.k * t.outputs, threads);
   parallel_for(s.chunks * s.parts, 1, s.threads, [&](int64_t u0, int64_t u1) {
     for (int64_t u = u0; u < u1; ++u) {
-      const int64_t r0 = (u % s.chunks) * s.chunk * t.out_w;
+      const int64_t r0 = s.chunk_begin(u % s.chunks) * t.out_w;
+      const int64_t r1 = std::min(t.outputs, s.chunk_begin(u % s.chunks + 1) * t.out_w);
       int64_t m0, m1;
       part_rows(u / s.chunks, s.parts, panels, v.nr, t.m, m0, m1);
-      if (m0 < m1) v.tiles(t, m0, m1, r0, std::min(t.outputs, r0 + s.chunk * t.out_w));
+      if (m0 < m1 && r0 < r1) v.tiles(t, m0, m1, r0, r1);
     }
   });
 }
