@@ -107,7 +107,14 @@ class Instance {
 
 class Inliner {
  public:
-  explicit Inliner(const Model& model) : model_(model) {}
+  // Functions by domain and name, indexed once: every node of the graph and of each expanded body
+  // is looked up. A name defined twice (overloads) maps to null and fails only when called.
+  explicit Inliner(const Model& model) {
+    for (const Function& f : model.functions) {
+      auto [it, inserted] = by_name_.emplace(key(f.domain, f.name), &f);
+      if (!inserted) it->second = nullptr;
+    }
+  }
 
   // Expands the calls in g's nodes and in their subgraphs; `depth` counts enclosing calls.
   void expand(Graph& g, int depth) {
@@ -142,22 +149,21 @@ class Inliner {
   int calls() const { return calls_; }
 
  private:
+  static std::string key(const std::string& domain, const std::string& name) { return domain + '\n' + name; }
+
   const Function* find(const Node& n) const {
-    const Function* found = nullptr;
-    for (const Function& f : model_.functions) {
-      if (f.name != n.op_type || f.domain != n.domain) continue;
-      if (found != nullptr)
-        fail(ErrorCode::InvalidGraph, "the model defines function '", f.name, "' (domain '", f.domain,
-             "') more than once (overloads): onyxrt does not pick between them");
-      found = &f;
-    }
-    return found;
+    auto it = by_name_.find(key(n.domain, n.op_type));
+    if (it == by_name_.end()) return nullptr;
+    if (it->second == nullptr)
+      fail(ErrorCode::InvalidGraph, "the model defines function '", n.op_type, "' (domain '", n.domain,
+           "') more than once (overloads): onyxrt does not pick between them");
+    return it->second;
   }
 
   // Unique to the call; the characters make a clash with a model's own names unlikely.
   std::string prefix(const Function& f) const { return f.name + "~" + std::to_string(calls_) + "/"; }
 
-  const Model& model_;
+  std::unordered_map<std::string, const Function*> by_name_;
   int calls_ = 0;
   int64_t expanded_nodes_ = 0;
 };
