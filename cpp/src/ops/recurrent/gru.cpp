@@ -114,51 +114,47 @@ class Gru final : public RecurrentKernel {
     for (int64_t s = 0; s < steps; ++s) {
       // z and r for every live row (and, with linear_before_reset, the whole update).
       lhs.set(h.data(), batch, n);
-      for_each_unit_block(dims, rzr, threads, [&](int64_t k0, int64_t k1) {
-        for (int64_t k = k0; k < k1; ++k) {
-          const int64_t u0 = rzr.first_unit(k), units = rzr.units(k);
-          T* gk = g.data() + rzr.column(k);
-          lhs.multiply(rzr.parts[k], gk, g_stride);
-          for (int64_t b = 0; b < batch; ++b) {
-            const int64_t row = b * n + u0;
-            if (s >= run.lens[b]) {  // this sequence has ended: its state stays as it was
-              std::memcpy(h_next.data() + row, h.data() + row, sizeof(T) * units);
-              continue;
-            }
-            T *gz = gk + b * g_stride, *gr = gz + units;
-            const T* xb = xw_row(s, b) + projection_column(kGates, u0);  // z, r, h: `units` values each
-            for (int64_t j = 0; j < 2 * units; ++j) gz[j] += xb[j];  // z and r
-            if (clip > 0.0f) clip_values(gz, 2 * units, clip);
-            apply_activation(act[0], gz, 2 * units);
-            const T* hp = h.data() + row;
-            if (linear_before_reset_) {
-              T* hc = gr + units;
-              const T* xh = xb + 2 * units;
-              const T* rb = rbh != nullptr ? rbh + u0 : nullptr;
-              for (int64_t j = 0; j < units; ++j) hc[j] = xh[j] + gr[j] * (hc[j] + (rb != nullptr ? rb[j] : T(0)));
-              update(gz, hc, hp, h_next.data() + row, units);
-            } else {
-              T* rb = rh.data() + row;
-              for (int64_t j = 0; j < units; ++j) rb[j] = gr[j] * hp[j];
-            }
+      for_each_unit_block(dims, rzr, s, threads, [&](int64_t k) {
+        const int64_t u0 = rzr.first_unit(k), units = rzr.units(k);
+        T* gk = g.data() + rzr.column(k);
+        lhs.multiply(rzr.parts[k], gk, g_stride);
+        for (int64_t b = 0; b < batch; ++b) {
+          const int64_t row = b * n + u0;
+          if (s >= run.lens[b]) {  // this sequence has ended: its state stays as it was
+            std::memcpy(h_next.data() + row, h.data() + row, sizeof(T) * units);
+            continue;
+          }
+          T *gz = gk + b * g_stride, *gr = gz + units;
+          const T* xb = xw_row(s, b) + projection_column(kGates, u0);  // z, r, h: `units` values each
+          for (int64_t j = 0; j < 2 * units; ++j) gz[j] += xb[j];  // z and r
+          if (clip > 0.0f) clip_values(gz, 2 * units, clip);
+          apply_activation(act[0], gz, 2 * units);
+          const T* hp = h.data() + row;
+          if (linear_before_reset_) {
+            T* hc = gr + units;
+            const T* xh = xb + 2 * units;
+            const T* rb = rbh != nullptr ? rbh + u0 : nullptr;
+            for (int64_t j = 0; j < units; ++j) hc[j] = xh[j] + gr[j] * (hc[j] + (rb != nullptr ? rb[j] : T(0)));
+            update(gz, hc, hp, h_next.data() + row, units);
+          } else {
+            T* rb = rh.data() + row;
+            for (int64_t j = 0; j < units; ++j) rb[j] = gr[j] * hp[j];
           }
         }
       });
       if (!linear_before_reset_) {
         const UnitBlockedR<T>& rh_blocks = r[1];
         lhs.set(rh.data(), batch, n);
-        for_each_unit_block(dims, rh_blocks, threads, [&](int64_t k0, int64_t k1) {
-          for (int64_t k = k0; k < k1; ++k) {
-            const int64_t u0 = rh_blocks.first_unit(k), units = rh_blocks.units(k);
-            lhs.multiply(rh_blocks.parts[k], gh.data() + u0, n);
-            for (int64_t b = 0; b < batch; ++b) {
-              if (s >= run.lens[b]) continue;
-              const int64_t row = b * n + u0;
-              T* hc = gh.data() + row;
-              const T* xh = xw_row(s, b) + projection_column(kGates, u0) + 2 * units;
-              for (int64_t j = 0; j < units; ++j) hc[j] += xh[j];
-              update(g.data() + b * g_stride + rzr.column(k), hc, h.data() + row, h_next.data() + row, units);
-            }
+        for_each_unit_block(dims, rh_blocks, s, threads, [&](int64_t k) {
+          const int64_t u0 = rh_blocks.first_unit(k), units = rh_blocks.units(k);
+          lhs.multiply(rh_blocks.parts[k], gh.data() + u0, n);
+          for (int64_t b = 0; b < batch; ++b) {
+            if (s >= run.lens[b]) continue;
+            const int64_t row = b * n + u0;
+            T* hc = gh.data() + row;
+            const T* xh = xw_row(s, b) + projection_column(kGates, u0) + 2 * units;
+            for (int64_t j = 0; j < units; ++j) hc[j] += xh[j];
+            update(g.data() + b * g_stride + rzr.column(k), hc, h.data() + row, h_next.data() + row, units);
           }
         });
       }

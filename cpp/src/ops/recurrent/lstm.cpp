@@ -99,30 +99,28 @@ class Lstm final : public RecurrentKernel {
     StepOperand<T> lhs;
     for (int64_t s = 0; s < steps; ++s) {
       lhs.set(h.data(), batch, hidden);
-      for_each_unit_block(dims, r, threads, [&](int64_t k0, int64_t k1) {
-        for (int64_t k = k0; k < k1; ++k) {
-          const int64_t u0 = r.first_unit(k), units = r.units(k);
-          // Row b's input projection at this step, from its first unit (null once it has ended).
-          auto xw_of = [&](int64_t b) -> const T* {
-            if (s >= run.lens[b]) return nullptr;
-            return run.xw + dims.x_row(time_index(attrs_, d, s, run.lens[b]), b) * dims.dirs * gw + d * gw +
-                   projection_column(kGates, u0);
-          };
-          T* gk = gates.data() + r.column(k);
-          lhs.multiply(r.parts[k], gk, gw);
-          for (int64_t b = 0; b < batch; ++b) {
-            const int64_t row = b * hidden + u0;
-            const T* xw = xw_of(b);
-            if (xw == nullptr) {  // this sequence has ended: its state stays as it was
-              std::memcpy(h_next.data() + row, h.data() + row, sizeof(T) * units);
-              continue;
-            }
-            const int64_t t = time_index(attrs_, d, s, run.lens[b]);
-            cell(gk + b * gw, xw, peep != nullptr ? peep + u0 : nullptr, hidden, act, units, c.data() + row,
-                 h_next.data() + row, scratch.data() + row);
-            if (run.y != nullptr)
-              std::memcpy(run.y + dims.y_offset(t, d, b) + u0, h_next.data() + row, sizeof(T) * units);
+      for_each_unit_block(dims, r, s, threads, [&](int64_t k) {
+        const int64_t u0 = r.first_unit(k), units = r.units(k);
+        // Row b's input projection at this step, from its first unit (null once it has ended).
+        auto xw_of = [&](int64_t b) -> const T* {
+          if (s >= run.lens[b]) return nullptr;
+          return run.xw + dims.x_row(time_index(attrs_, d, s, run.lens[b]), b) * dims.dirs * gw + d * gw +
+                 projection_column(kGates, u0);
+        };
+        T* gk = gates.data() + r.column(k);
+        lhs.multiply(r.parts[k], gk, gw);
+        for (int64_t b = 0; b < batch; ++b) {
+          const int64_t row = b * hidden + u0;
+          const T* xw = xw_of(b);
+          if (xw == nullptr) {  // this sequence has ended: its state stays as it was
+            std::memcpy(h_next.data() + row, h.data() + row, sizeof(T) * units);
+            continue;
           }
+          const int64_t t = time_index(attrs_, d, s, run.lens[b]);
+          cell(gk + b * gw, xw, peep != nullptr ? peep + u0 : nullptr, hidden, act, units, c.data() + row,
+               h_next.data() + row, scratch.data() + row);
+          if (run.y != nullptr)
+            std::memcpy(run.y + dims.y_offset(t, d, b) + u0, h_next.data() + row, sizeof(T) * units);
         }
       });
       std::swap(h, h_next);

@@ -67,23 +67,21 @@ class Rnn final : public RecurrentKernel {
     StepOperand<T> lhs;
     for (int64_t s = 0; s < steps; ++s) {
       lhs.set(h.data(), batch, hidden);
-      for_each_unit_block(dims, r, threads, [&](int64_t k0, int64_t k1) {
-        for (int64_t k = k0; k < k1; ++k) {
-          const int64_t u0 = r.first_unit(k), units = r.units(k);
-          lhs.multiply(r.parts[k], g.data() + u0, hidden);
-          for (int64_t b = 0; b < batch; ++b) {
-            T* gb = g.data() + b * hidden + u0;
-            if (s >= lens[b]) {  // this sequence has ended: its state stays as it was
-              std::memcpy(gb, h.data() + b * hidden + u0, sizeof(T) * units);
-              continue;
-            }
-            const int64_t t = time_index(attrs_, d, s, lens[b]);
-            const T* xb = xw + dims.x_row(t, b) * dims.dirs * hidden + d * hidden + u0;
-            for (int64_t j = 0; j < units; ++j) gb[j] += xb[j];
-            if (attrs_.clip > 0.0f) clip_values(gb, units, attrs_.clip);
-            apply_activation(f, gb, units);
-            if (y != nullptr) std::memcpy(y + dims.y_offset(t, d, b) + u0, gb, sizeof(T) * units);
+      for_each_unit_block(dims, r, s, threads, [&](int64_t k) {
+        const int64_t u0 = r.first_unit(k), units = r.units(k);
+        lhs.multiply(r.parts[k], g.data() + u0, hidden);
+        for (int64_t b = 0; b < batch; ++b) {
+          T* gb = g.data() + b * hidden + u0;
+          if (s >= lens[b]) {  // this sequence has ended: its state stays as it was
+            std::memcpy(gb, h.data() + b * hidden + u0, sizeof(T) * units);
+            continue;
           }
+          const int64_t t = time_index(attrs_, d, s, lens[b]);
+          const T* xb = xw + dims.x_row(t, b) * dims.dirs * hidden + d * hidden + u0;
+          for (int64_t j = 0; j < units; ++j) gb[j] += xb[j];
+          if (attrs_.clip > 0.0f) clip_values(gb, units, attrs_.clip);
+          apply_activation(f, gb, units);
+          if (y != nullptr) std::memcpy(y + dims.y_offset(t, d, b) + u0, gb, sizeof(T) * units);
         }
       });
       std::swap(h, g);

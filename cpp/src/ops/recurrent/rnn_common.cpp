@@ -246,24 +246,32 @@ void for_each_direction(const RnnDims& dims, int threads, const std::function<vo
 }
 
 template <class T>
-void for_each_unit_block(const RnnDims& dims, const UnitBlockedR<T>& r, int threads,
-                         const std::function<void(int64_t, int64_t)>& fn) {
+void for_each_unit_block(const RnnDims& dims, const UnitBlockedR<T>& r, int64_t step, int threads,
+                         const std::function<void(int64_t)>& fn) {
+  const bool backwards = step % 2 == 1;
+  auto walk = [&](int64_t k0, int64_t k1) {
+    if (backwards) {
+      for (int64_t k = k1 - 1; k >= k0; --k) fn(k);
+    } else {
+      for (int64_t k = k0; k < k1; ++k) fn(k);
+    }
+  };
   // Multiply-adds a thread's share of a step must reach to pay for the fork/join (a few
   // microseconds); below, the step stays on the calling thread.
   constexpr double kMinWork = 131072.0;
   const double part_work = std::max(1.0, static_cast<double>(dims.batch) * r.gates * r.width * r.hidden);
   const int64_t grain = static_cast<int64_t>(std::ceil(kMinWork / part_work));
   if (threads <= 1 || r.count() <= grain) {
-    fn(0, r.count());
+    walk(0, r.count());
     return;
   }
-  run_guarded(r.count(), threads, fn, grain);
+  run_guarded(r.count(), threads, walk, grain);
 }
 
-template void for_each_unit_block<float>(const RnnDims&, const UnitBlockedR<float>&, int,
-                                         const std::function<void(int64_t, int64_t)>&);
-template void for_each_unit_block<double>(const RnnDims&, const UnitBlockedR<double>&, int,
-                                          const std::function<void(int64_t, int64_t)>&);
+template void for_each_unit_block<float>(const RnnDims&, const UnitBlockedR<float>&, int64_t, int,
+                                         const std::function<void(int64_t)>&);
+template void for_each_unit_block<double>(const RnnDims&, const UnitBlockedR<double>&, int64_t, int,
+                                          const std::function<void(int64_t)>&);
 
 template <class T>
 void load_state(const T* initial, const RnnDims& dims, int64_t d, int64_t b, T* row) {

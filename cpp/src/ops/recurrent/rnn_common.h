@@ -349,11 +349,14 @@ class RecurrentKernel : public OpKernel {
 // keep the threads busy by itself, else one after the other with all threads.
 void for_each_direction(const RnnDims& dims, int threads, const std::function<void(int64_t, int)>& fn);
 
-// Runs fn(k0, k1) over the parts of `r` for one step, in parallel when the step's product is
-// large enough to pay for the fork/join.
+// Runs fn(k) for each part k of `r` at step `step`, in parallel when the step's product is large
+// enough to pay for the fork/join. Each thread keeps the same parts every step and walks them
+// forwards on even steps, backwards on odd ones: R is read whole every step and is larger than
+// a core's L2, so the parts a thread read last are the ones still in its L2 when the next step
+// begins with them (in one direction only, they would be evicted before being read again).
 template <class T>
-void for_each_unit_block(const RnnDims& dims, const UnitBlockedR<T>& r, int threads,
-                         const std::function<void(int64_t, int64_t)>& fn);
+void for_each_unit_block(const RnnDims& dims, const UnitBlockedR<T>& r, int64_t step, int threads,
+                         const std::function<void(int64_t)>& fn);
 
 // Fills `row` (n values) from the initial state of (d, b), or zeros when there is none.
 template <class T>
