@@ -41,13 +41,17 @@ CASES_2D = [
 @pytest.mark.parametrize("constant_w", [False, True])
 @pytest.mark.parametrize("bias", [False, True])
 def test_conv_2d(x_shape, w_shape, attrs, constant_w, bias):
+    # A constant 3x3 W with 32+ channels, stride 1, runs Winograd F(4x4, 3x3), whose error grows
+    # with the output's magnitude (outputs here reach ~100, unit-variance W over 576 products):
+    # about 1e-5 of it. test_conv_winograd.py bounds that error relative to the output.
+    winograd = constant_w and w_shape[2:] == (3, 3) and min(w_shape[:2]) >= 32 and "strides" not in attrs
     check(
         "Conv",
         conv_inputs(x_shape, w_shape, bias),
         ["W", "B"][: 1 + bias] if constant_w else [],
         attrs,
         rtol=1e-4,
-        atol=1e-4,
+        atol=2e-3 if winograd else 1e-4,
     )
 
 

@@ -83,6 +83,10 @@ KernelTable build_table() {
   for (const LayerNormF32Variant& v : kLayerNormF32Variants) {
     if (tier_enabled(v.tier)) t.layer_norm_f32 = v;
   }
+  t.winograd_f32 = kWinogradF32Variants[0];
+  for (const WinogradF32Variant& v : kWinogradF32Variants) {
+    if (tier_enabled(v.tier)) t.winograd_f32 = v;
+  }
   return t;
 }
 

@@ -8,6 +8,7 @@
 #include "kernels/pool/variants.h"
 #include "kernels/softmax/variants.h"
 #include "kernels/vmath/variants.h"
+#include "kernels/winograd/variants.h"
 
 namespace onyxrt::kernels {
 
@@ -30,6 +31,7 @@ struct KernelTable {
   PoolF32Variant pool_f32;
   VmathF32Variant vmath_f32[kVmathF32Count];  // indexed by VmathF32
   LayerNormF32Variant layer_norm_f32;
+  WinogradF32Variant winograd_f32;
 };
 const KernelTable& kernel_table();
 

@@ -26,6 +26,7 @@ struct F32Avx2 {
   }
   static vf32 mul(vf32 a, vf32 b) { return _mm256_mul_ps(a, b); }
   static vf32 add(vf32 a, vf32 b) { return _mm256_add_ps(a, b); }
+  static vf32 sub(vf32 a, vf32 b) { return _mm256_sub_ps(a, b); }
   static vf32 div(vf32 a, vf32 b) { return _mm256_div_ps(a, b); }
   static vf32 fmadd(vf32 a, vf32 b, vf32 c) { return _mm256_fmadd_ps(a, b, c); }  // a * b + c
   static vf32 max(vf32 a, vf32 b) { return _mm256_max_ps(a, b); }  // a > b ? a : b, so b when either is NaN

@@ -24,6 +24,7 @@ struct F32Avx512 {
   }
   static vf32 mul(vf32 a, vf32 b) { return _mm512_mul_ps(a, b); }
   static vf32 add(vf32 a, vf32 b) { return _mm512_add_ps(a, b); }
+  static vf32 sub(vf32 a, vf32 b) { return _mm512_sub_ps(a, b); }
   static vf32 div(vf32 a, vf32 b) { return _mm512_div_ps(a, b); }
   static vf32 fmadd(vf32 a, vf32 b, vf32 c) { return _mm512_fmadd_ps(a, b, c); }  // a * b + c
   // a > b ? a : b, so b when either is NaN. The all-lanes mask form: GCC 12's _mm512_max_ps

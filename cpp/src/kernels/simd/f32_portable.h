@@ -55,6 +55,10 @@ struct F32Portable {
     for (int i = 0; i < kLanes; ++i) a.v[i] /= b.v[i];
     return a;
   }
+  static vf32 sub(vf32 a, vf32 b) {
+    for (int i = 0; i < kLanes; ++i) a.v[i] -= b.v[i];
+    return a;
+  }
   static vf32 mul(vf32 a, vf32 b) {
     for (int i = 0; i < kLanes; ++i) a.v[i] *= b.v[i];
     return a;
@@ -70,6 +74,13 @@ struct F32Portable {
   static vf32 min(vf32 a, vf32 b) {  // a < b ? a : b, so b when either is NaN (as x86 MINPS)
     for (int i = 0; i < kLanes; ++i) a.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i];
     return a;
+  }
+  // r[j] lane i <- r[i] lane j for kLanes vectors.
+  static void transpose(vf32* r) {
+    vf32 t[kLanes];
+    for (int i = 0; i < kLanes; ++i)
+      for (int j = 0; j < kLanes; ++j) t[j].v[i] = r[i].v[j];
+    for (int i = 0; i < kLanes; ++i) r[i] = t[i];
   }
 };
 

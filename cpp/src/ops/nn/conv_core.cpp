@@ -229,6 +229,22 @@ bool transposed_form_fits(const KernelInfo& info, const WindowAttributes& window
   }
 }
 
+// Whether a constant W is better served by the Winograd kernel (kernels/winograd.h): a 2-D 3x3
+// convolution, stride and dilation 1, one group, whose channels give the point GEMMs some depth
+// (at least 32 in and out: below, the transforms cost more than they save). Its transformed
+// weights are 4x the size of W, so the widest layers (more than 256 x 256 channels: the late
+// stages of a ResNet or VGG, at 14x14 and 7x7 where 4x4 tiles hang off the edge anyway) keep
+// the direct kernel and the memory.
+bool winograd_fits(const Tensor& w, int64_t group, const WindowAttributes& window) {
+  constexpr int64_t kMinChannels = 32, kMaxChannelProduct = 256 * 256;
+  auto all_ones = [](const std::vector<int64_t>& v) {
+    return std::all_of(v.begin(), v.end(), [](int64_t x) { return x == 1; });
+  };
+  return group == 1 && w.rank() == 4 && w.dim(2) == 3 && w.dim(3) == 3 && all_ones(window.strides) &&
+         all_ones(window.dilations) && w.dim(0) >= kMinChannels && w.dim(1) >= kMinChannels &&
+         w.dim(0) * w.dim(1) <= kMaxChannelProduct;
+}
+
 }  // namespace
 
 ConvCore::ConvCore(const KernelInfo& info, ConvActivation activation, int z_input)
@@ -252,10 +268,23 @@ ConvCore::ConvCore(const KernelInfo& info, ConvActivation activation, int z_inpu
     depthwise_weights_ = wf;  // the direct kernel reads W as it is
     return;
   }
+  if (winograd_fits(*w, group_, window_)) {
+    winograd_ = kernels::WinogradWeightsF32(wf.data<float>(), w->dim(0), w->dim(1));
+  } else {
+    pack_direct_weights(info, *w, wf);
+  }
+  packed_shape_ = w->shape();
+  release_mapped_pages(w->raw(), w->nbytes());  // the packed copy is what runs read
+  // A float W is read for its shape only from now on (every path uses the packed copy), so the
+  // session may free it; a 16-bit W is kept.
+  if (w->dtype() == DataType::Float) info.release_constant(1);
+}
+
+void ConvCore::pack_direct_weights(const KernelInfo& info, const Tensor& w, const Tensor& wf) {
   // Pre-pack each group's (M/g) x (C/g * kernel) block of the float weights: as B panels of W^T
   // for the transposed direct kernel when X's known shape favours it, else as A panels.
-  const int64_t m_g = w->dim(0) / group_, k_g = w->size() / w->dim(0);
-  const bool transposed = transposed_form_fits(info, window_, *w, group_);
+  const int64_t m_g = w.dim(0) / group_, k_g = w.size() / w.dim(0);
+  const bool transposed = transposed_form_fits(info, window_, w, group_);
   for (int64_t g = 0; g < group_; ++g) {
     const float* wg = wf.data<float>() + g * m_g * k_g;
     if (transposed) {
@@ -264,11 +293,6 @@ ConvCore::ConvCore(const KernelInfo& info, ConvActivation activation, int z_inpu
       packed_.push_back(kernels::pack_a_f32(false, m_g, k_g, wg, k_g));
     }
   }
-  packed_shape_ = w->shape();
-  release_mapped_pages(w->raw(), w->nbytes());  // the packed copy is what runs read
-  // A float W is read for its shape only from now on (every path uses the packed copy), so the
-  // session may free it; a 16-bit W is kept.
-  if (w->dtype() == DataType::Float) info.release_constant(1);
 }
 
 void ConvCore::compute(KernelContext& ctx) const {
@@ -288,7 +312,7 @@ void ConvCore::compute(KernelContext& ctx) const {
     ctx.fail(ErrorCode::InvalidArgument, "Z must have the output's type and shape (", data_type_name(x.dtype()), " ",
              shape_to_string(y.shape()), "), got ", data_type_name(z->dtype()), " ", shape_to_string(z->shape()));
   if (y.size() == 0) return;
-  const bool use_packed = (!packed_.empty() || !packed_t_.empty()) && w.shape() == packed_shape_;
+  const bool use_packed = (!packed_.empty() || !packed_t_.empty() || !winograd_.empty()) && w.shape() == packed_shape_;
   run_in_compute_type(
       x, b, y,
       [&](double* yd) {
@@ -339,6 +363,12 @@ void ConvCore::run_f32(const ConvShape& s, const Tensor& x, const Tensor& w, con
     const bool constant = depthwise_weights_.defined() && w.shape() == depthwise_weights_.shape();
     const Tensor wf = constant ? depthwise_weights_ : widen_to_float(w);
     run_depthwise(s, x.data<float>(), wf.data<float>(), bias, y, tail, threads);
+  } else if (use_packed && !winograd_.empty()) {
+    // The constructor took only a W whose every geometry the kernel serves (winograd_fits).
+    ONYXRT_ENFORCE(kernels::winograd_f32_supported(s.geometry), "Winograd convolution: unsupported geometry");
+    run_direct(s, x.data<float>(), bias, y, tail, [&](int64_t, const float* xg, float* yg, const auto& ep) {
+      kernels::winograd_conv_f32(s.geometry, winograd_, xg, yg, ep, threads);
+    });
   } else if (use_packed && !packed_t_.empty()) {
     if (kernels::conv_direct_t_f32_supported(s.geometry, packed_t_[0])) {
       run_direct(s, x.data<float>(), bias, y, tail, [&](int64_t g, const float* xg, float* yg, const auto& ep) {

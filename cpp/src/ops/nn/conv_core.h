@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "kernels/gemm.h"
+#include "kernels/winograd.h"
 #include "ops/kernel.h"
 #include "ops/nn/conv_activation.h"
 #include "ops/window_geometry.h"
@@ -37,6 +38,8 @@ class ConvCore : public OpKernel {
  private:
   ConvShape check_shapes(const KernelContext& ctx, const Tensor& x, const Tensor& w, const Tensor* b) const;
   WindowPlan plan_for(const KernelContext& ctx, const Tensor& x, const Tensor& w, ConvShape& s) const;
+  // packed_ or packed_t_ from a constant W (wf: W in float).
+  void pack_direct_weights(const KernelInfo& info, const Tensor& w, const Tensor& wf);
   void run_f32(const ConvShape& s, const Tensor& x, const Tensor& w, const Tensor* b, const Tensor* z,
                bool use_packed, float* y, int threads) const;
 
@@ -46,6 +49,7 @@ class ConvCore : public OpKernel {
   int z_input_ = -1;
   std::vector<kernels::PackedMatrixA> packed_;  // per group, when W is a float / 16-bit constant
   std::vector<kernels::PackedMatrixB> packed_t_;  // or W^T per group, for the transposed direct kernel
+  kernels::WinogradWeightsF32 winograd_;  // or W's Winograd points, for a 3x3 stride-1 convolution
   Shape packed_shape_;
   Tensor depthwise_weights_;  // float copy of a constant depthwise W (16-bit ones widened)
 };

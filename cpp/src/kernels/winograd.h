@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "kernels/conv.h"
+#include "kernels/conv_direct.h"
+#include "kernels/gemm.h"
+
+// 3x3 convolution (stride 1, dilation 1, one group, 2-D) by Winograd's F(4x4, 3x3): each 4x4
+// block of outputs comes from a 6x6 block of inputs as Y = A^T [U . V] A, with U = G w G^T the
+// weights and V = B^T d B the input block transformed to 36 points. Per point the channel sums
+// are one GEMM (tiles x C times C x M), so a 3x3 convolution costs 36 multiply-adds per 16
+// outputs instead of 144. Rounding differs from the direct sum (the transforms scale by up to
+// 8 and 1/24); tests/ops/test_conv_winograd.py bounds the error against onnxruntime.
+namespace onyxrt::kernels {
+
+// U for each of the 36 points as a GEMM right operand (C x M), packed once at session creation.
+class WinogradWeightsF32 {
+ public:
+  static constexpr int kPoints = 36;
+  WinogradWeightsF32() = default;
+  // w: [m, c, 3, 3] float. The transform runs in double.
+  WinogradWeightsF32(const float* w, int64_t m, int64_t c);
+  bool empty() const { return points_.empty(); }
+  int64_t m() const { return m_; }
+  int64_t c() const { return c_; }
+  const PackedMatrixB& point(int e) const { return points_[static_cast<size_t>(e)]; }
+
+ private:
+  std::vector<PackedMatrixB> points_;
+  int64_t m_ = 0, c_ = 0;
+};
+
+// Whether winograd_conv_f32 computes this geometry (g.channels: input channels of the one group).
+bool winograd_f32_supported(const ConvGeometry& g);
+
+// y ([m, output...]) = conv(x ([c, input...]), W) + epilogue (bias per channel, then Z, then the
+// clamp) for one image, on up to `threads` threads.
+void winograd_conv_f32(const ConvGeometry& g, const WinogradWeightsF32& w, const float* x, float* y,
+                       const ConvDirectEpilogue& epilogue, int threads);
+
+}  // namespace onyxrt::kernels

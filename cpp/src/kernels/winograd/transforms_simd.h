@@ -1,0 +1,137 @@
+#pragma once
+
+// The Winograd F(4x4, 3x3) transforms written once over a vector vocabulary S
+// (kernels/simd/f32_<isa>.h); included only from an ISA translation unit, which instantiates
+// them under its own flags. The input transform works on whole rows of tiles (its loops run over
+// tiles, contiguous, and vectorize under the unit's flags); the output transform works on
+// vectors of output channels and transposes them into rows of the image.
+//   B^T d:  4 d0 - 5 d2 + d4,  -4 (d1 + d2) + d3 + d4,  4 (d1 - d2) - d3 + d4,
+//           2 (d3 - d1) - d2 + d4,  2 (d1 - d3) - d2 + d4,  4 d1 - 5 d3 + d5
+//   A^T m:  m0 + (m1 + m2) + (m3 + m4),  (m1 - m2) + 2 (m3 - m4),  (m1 + m2) + 4 (m3 + m4),
+//           (m1 - m2) + 8 (m3 - m4) + m5
+#include <algorithm>
+#include <cstdint>
+
+#include "kernels/winograd/variants.h"
+
+namespace onyxrt::kernels {
+namespace {
+
+// out[k * stride + q] = (B^T d)[k] for d = (d0[q], ..., d5[q]), q < n.
+inline void winograd_input_columns(const float* d0, const float* d1, const float* d2, const float* d3,
+                                   const float* d4, const float* d5, int64_t n, float* out, int64_t stride) {
+  float *o0 = out, *o1 = out + stride, *o2 = out + 2 * stride, *o3 = out + 3 * stride, *o4 = out + 4 * stride,
+        *o5 = out + 5 * stride;
+#pragma GCC ivdep
+  for (int64_t q = 0; q < n; ++q) {
+    const float a = d1[q], b = d2[q], c = d3[q], d = d4[q];
+    o0[q] = 4.0f * d0[q] - 5.0f * b + d;
+    o1[q] = (c + d) - 4.0f * (a + b);
+    o2[q] = 4.0f * (a - b) + (d - c);
+    o3[q] = 2.0f * (c - a) + (d - b);
+    o4[q] = 2.0f * (a - c) + (d - b);
+    o5[q] = 4.0f * a - 5.0f * c + d5[q];
+  }
+}
+
+template <class S>
+void winograd_input(const WinogradBand& band, const float* x, float* v, float* work) {
+  const int64_t tiles_x = band.tiles_x, width = tiles_x + 1, phases = 4 * width;
+  const int64_t tiles = band.tiles(), plane = band.channels * tiles;  // floats per point in v
+  float* rows = work;                 // [6 input rows][4 phases][width]: rows[j][p][tx] = row j at 4 tx + p
+  float* cols = work + 6 * phases;    // [6][4 phases][width]: B^T applied down each column
+  for (int64_t c = 0; c < band.channels; ++c) {
+    const float* xc = x + c * band.in_h * band.in_w;
+    for (int64_t ty = band.ty0; ty < band.ty1; ++ty) {
+      for (int j = 0; j < 6; ++j) {
+        float* rj = rows + j * phases;
+        const int64_t ih = 4 * ty - band.pad_top + j;
+        if (ih < 0 || ih >= band.in_h) {
+          std::fill(rj, rj + phases, 0.0f);
+          continue;
+        }
+        const float* row = xc + ih * band.in_w;
+        for (int p = 0; p < 4; ++p)
+          for (int64_t tx = 0; tx < width; ++tx) {
+            const int64_t iw = 4 * tx + p - band.pad_left;
+            rj[p * width + tx] = iw >= 0 && iw < band.in_w ? row[iw] : 0.0f;
+          }
+      }
+      winograd_input_columns(rows, rows + phases, rows + 2 * phases, rows + 3 * phases, rows + 4 * phases,
+                             rows + 5 * phases, phases, cols, phases);
+      // Across each row: element j of tile tx is phase j of tx (j < 4), phase j - 4 of tx + 1.
+      float* out = v + c * tiles + (ty - band.ty0) * tiles_x;
+      for (int i = 0; i < 6; ++i) {
+        const float* ci = cols + i * phases;
+        winograd_input_columns(ci, ci + width, ci + 2 * width, ci + 3 * width, ci + 1, ci + width + 1, tiles_x,
+                               out + 6 * i * plane, plane);
+      }
+    }
+  }
+}
+
+// A^T applied to (m0, ..., m5) -> o[0..3].
+template <class S>
+inline void winograd_output_column(const typename S::vf32* m, typename S::vf32* o) {
+  using V = typename S::vf32;
+  const V sum12 = S::add(m[1], m[2]), dif12 = S::sub(m[1], m[2]);
+  const V sum34 = S::add(m[3], m[4]), dif34 = S::sub(m[3], m[4]);
+  o[0] = S::add(S::add(m[0], sum12), sum34);
+  o[1] = S::fmadd(S::set1(2.0f), dif34, dif12);
+  o[2] = S::fmadd(S::set1(4.0f), sum34, sum12);
+  o[3] = S::add(S::fmadd(S::set1(8.0f), dif34, dif12), m[5]);
+}
+
+template <class S>
+void winograd_output(const WinogradBand& band, const float* prod, const float* bias, const float* z, bool clamp,
+                     float lo, float hi, float* y) {
+  using V = typename S::vf32;
+  constexpr int L = S::kLanes;
+  static_assert(L == 8 || L == 16, "a transposed group must hold whole rows of the 4 x 4 block");
+  constexpr int kRowsPerGroup = L / 4;
+  const int64_t m_out = band.out_channels, tiles = band.tiles(), point = tiles * m_out;
+  const int64_t out_hw = band.out_h * band.out_w;
+  const V vlo = S::set1(lo), vhi = S::set1(hi);
+  for (int64_t t = 0; t < tiles; ++t) {
+    const int64_t ty = band.ty0 + t / band.tiles_x, tx = t % band.tiles_x;
+    const int rows = static_cast<int>(std::min<int64_t>(4, band.out_h - 4 * ty));
+    const int cols = static_cast<int>(std::min<int64_t>(4, band.out_w - 4 * tx));
+    const int64_t at = 4 * ty * band.out_w + 4 * tx;
+    for (int64_t o0 = 0; o0 < m_out; o0 += L) {
+      const int n = static_cast<int>(std::min<int64_t>(L, m_out - o0));
+      const float* m = prod + t * m_out + o0;
+      V across[4][6];  // A^T down each of the 6 columns
+      for (int k = 0; k < 6; ++k) {
+        V column[6], o[4];
+        for (int i = 0; i < 6; ++i) column[i] = S::load_partial(m + (6 * i + k) * point, n);
+        winograd_output_column<S>(column, o);
+        for (int i = 0; i < 4; ++i) across[i][k] = o[i];
+      }
+      const V b = bias != nullptr ? S::load_partial(bias + o0, n) : S::zero();
+      V out[16];  // position 4 i + j, channels in lanes
+      for (int i = 0; i < 4; ++i) {
+        winograd_output_column<S>(across[i], out + 4 * i);
+        for (int j = 0; j < 4; ++j) out[4 * i + j] = S::add(out[4 * i + j], b);
+      }
+      for (int group = 0; group < 16 / L; ++group) {
+        V* r = out + group * L;
+        S::transpose(r);  // r[c]: channel o0 + c, positions group * L ... in lanes
+        for (int c = 0; c < n; ++c) {
+          const int64_t channel = (o0 + c) * out_hw + at;
+          for (int ri = 0; ri < kRowsPerGroup; ++ri) {
+            const int i = group * kRowsPerGroup + ri;
+            if (i >= rows) break;
+            const int64_t offset = channel + i * band.out_w;
+            V value = r[c];
+            if (z != nullptr) value = S::add(value, S::load_lanes(S::zero(), z + offset, 4 * ri, 4 * ri + cols));
+            if (clamp) value = S::min(vhi, S::max(vlo, value));
+            S::store_lanes(y + offset, value, 4 * ri, 4 * ri + cols);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace onyxrt::kernels

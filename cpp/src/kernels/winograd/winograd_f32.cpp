@@ -1,0 +1,101 @@
+// The Winograd F(4x4, 3x3) convolution's driver (kernels/winograd.h): the weight transform, the
+// bands of tile rows and their 36 GEMMs; the transforms themselves are dispatched per ISA.
+#include <algorithm>
+#include <vector>
+
+#include "base/parallel.h"
+#include "kernels/dispatch.h"
+#include "kernels/winograd.h"
+
+namespace onyxrt::kernels {
+namespace {
+
+constexpr int kPoints = WinogradWeightsF32::kPoints;
+
+// G (6 x 3): U = G w G^T for the points 0, 1, -1, 2, -2 and infinity.
+constexpr double kG[6][3] = {{1.0 / 4, 0.0, 0.0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                             {-1.0 / 6, 1.0 / 6, -1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                             {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0.0, 0.0, 1.0}};
+
+// A band's transformed inputs, its GEMM products and the input transform's rows, per thread:
+// reused from run to run, so steady shapes allocate nothing.
+struct BandScratch {
+  std::vector<float> v, prod, work;
+};
+BandScratch& band_scratch() {
+  thread_local BandScratch scratch;
+  return scratch;
+}
+
+void grow(std::vector<float>& buffer, int64_t floats) {
+  if (buffer.size() < static_cast<size_t>(floats)) buffer.resize(static_cast<size_t>(floats));
+}
+
+}  // namespace
+
+WinogradWeightsF32::WinogradWeightsF32(const float* w, int64_t m, int64_t c) : m_(m), c_(c) {
+  // u[e][ci][o]: point e's C x M right operand, row-major.
+  std::vector<float> u(static_cast<size_t>(kPoints * c * m));
+  for (int64_t o = 0; o < m; ++o)
+    for (int64_t ci = 0; ci < c; ++ci) {
+      const float* g = w + (o * c + ci) * 9;
+      double gw[6][3];  // G g
+      for (int i = 0; i < 6; ++i)
+        for (int k = 0; k < 3; ++k) gw[i][k] = kG[i][0] * g[k] + kG[i][1] * g[3 + k] + kG[i][2] * g[6 + k];
+      for (int i = 0; i < 6; ++i)
+        for (int k = 0; k < 6; ++k) {
+          const double value = gw[i][0] * kG[k][0] + gw[i][1] * kG[k][1] + gw[i][2] * kG[k][2];
+          u[static_cast<size_t>(((6 * i + k) * c + ci) * m + o)] = static_cast<float>(value);
+        }
+    }
+  points_.reserve(kPoints);
+  for (int e = 0; e < kPoints; ++e) points_.push_back(pack_b_f32(false, c, m, u.data() + e * c * m, m));
+}
+
+bool winograd_f32_supported(const ConvGeometry& g) {
+  return g.rank == 2 && g.kernel[0] == 3 && g.kernel[1] == 3 && g.stride[0] == 1 && g.stride[1] == 1 &&
+         g.dilation[0] == 1 && g.dilation[1] == 1 && g.output[0] > 0 && g.output[1] > 0 && g.channels > 0;
+}
+
+void winograd_conv_f32(const ConvGeometry& g, const WinogradWeightsF32& w, const float* x, float* y,
+                       const ConvDirectEpilogue& epilogue, int threads) {
+  const WinogradF32Variant& kernel = kernel_table().winograd_f32;
+  WinogradBand shape;
+  shape.channels = g.channels, shape.out_channels = w.m();
+  shape.in_h = g.input[0], shape.in_w = g.input[1], shape.out_h = g.output[0], shape.out_w = g.output[1];
+  shape.pad_top = g.pad_begin[0], shape.pad_left = g.pad_begin[1];
+  shape.tiles_x = (shape.out_w + 3) / 4;
+  const int64_t tiles_y = (shape.out_h + 3) / 4;
+  // Rows of tiles per band: the band's transformed inputs and products (36 floats per tile and
+  // input or output channel) near 512 KiB, so they stay in L2 between the transforms and the
+  // GEMMs; and a multiple of the threads in bands, so that none idles.
+  const int64_t tile_bytes = kPoints * (shape.channels + shape.out_channels) * int64_t{sizeof(float)};
+  int64_t band_rows = std::clamp<int64_t>((int64_t{1} << 19) / (tile_bytes * shape.tiles_x), 1, tiles_y);
+  int64_t bands = (tiles_y + band_rows - 1) / band_rows;
+  if (threads > 1) {
+    bands = (bands + threads - 1) / threads * threads;
+    band_rows = std::max<int64_t>(1, (tiles_y + bands - 1) / bands);
+    bands = (tiles_y + band_rows - 1) / band_rows;
+  }
+  auto run_band = [&](int64_t b, int gemm_threads) {
+    WinogradBand band = shape;
+    band.ty0 = b * band_rows, band.ty1 = std::min(tiles_y, band.ty0 + band_rows);
+    const int64_t tiles = band.tiles(), c = shape.channels, m = shape.out_channels;
+    BandScratch& scratch = band_scratch();
+    grow(scratch.v, kPoints * c * tiles);
+    grow(scratch.prod, kPoints * tiles * m);
+    grow(scratch.work, 48 * (shape.tiles_x + 1));
+    kernel.input(band, x, scratch.v.data(), scratch.work.data());
+    for (int e = 0; e < kPoints; ++e)
+      gemm_f32_packed(true, tiles, 1.0f, scratch.v.data() + e * c * tiles, tiles, w.point(e), 0.0f,
+                      scratch.prod.data() + e * tiles * m, m, gemm_threads);
+    kernel.output(band, scratch.prod.data(), epilogue.bias, epilogue.z, epilogue.clamp, epilogue.lo, epilogue.hi, y);
+  };
+  if (threads <= 1 || bands < threads) {
+    for (int64_t b = 0; b < bands; ++b) run_band(b, threads);
+  } else {
+    parallel_for_claimed(bands, threads, [&](int64_t b) { run_band(b, 1); });
+  }
+}
+
+}  // namespace onyxrt::kernels

@@ -1,0 +1,114 @@
+"""The Winograd F(4x4, 3x3) convolution (kernels/winograd.h), which serves a constant 3x3 W with
+stride and dilation 1, one group and 32 to 256 x 256 channels: against onnxruntime over partial
+tiles at the right and bottom edges, asymmetric and no padding, a single row, output channels
+that leave a partial vector, batches, both thread counts, the fused bias / Relu / Clip and a
+residual added in place (Relu(Conv(X) + B + T)), and each ISA tier's transforms.
+
+Winograd rounds differently from the direct sum: its error grows with the output's magnitude
+(up to about 1e-5 of the largest output where the direct sum stays near 1e-6), so the bound is
+relative to that magnitude."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnxruntime
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import onyxrt
+
+# max |onyxrt - onnxruntime| / max |onnxruntime|: F(4x4, 3x3) measured at most 1.1e-5 here.
+WINOGRAD_BOUND = 3e-5
+
+GEOMETRIES = {
+    "resnet_stage1": ((1, 64, 56, 56), 64, {"pads": [1, 1, 1, 1]}),
+    "edge_tiles_batch2": ((2, 48, 13, 17), 40, {"pads": [1, 1, 1, 1]}),
+    "no_padding_odd_m": ((1, 32, 9, 7), 33, {}),
+    "asymmetric_pads": ((1, 32, 5, 6), 32, {"pads": [2, 1, 0, 2]}),
+    "single_row": ((1, 40, 1, 30), 36, {"pads": [1, 1, 1, 1]}),
+    "single_tile": ((1, 32, 4, 4), 32, {"pads": [1, 1, 1, 1]}),
+    "widest": ((1, 256, 14, 14), 256, {"pads": [1, 1, 1, 1]}),
+    "same_upper": ((1, 32, 10, 11), 48, {"auto_pad": "SAME_UPPER"}),
+    "unequal_channels": ((3, 128, 28, 28), 32, {"pads": [1, 1, 1, 1]}),
+}
+
+
+def conv_model(x_shape, m, attrs, tail):
+    """Conv(X, W, B) followed by `tail`: none, relu, clip, or residual (Relu(Conv + T), T an
+    intermediate that nothing reads afterwards, so the conv writes over it)."""
+    rng = np.random.default_rng(x_shape[1] * 1000 + m)
+    c = x_shape[1]
+    w = (rng.standard_normal((m, c, 3, 3)) / np.sqrt(9 * c)).astype(np.float32)
+    b = rng.standard_normal(m).astype(np.float32)
+    inits = [numpy_helper.from_array(w, "W"), numpy_helper.from_array(b, "B")]
+    nodes = [helper.make_node("Conv", ["X", "W", "B"], ["C"], **attrs)]
+    if tail == "relu":
+        nodes.append(helper.make_node("Relu", ["C"], ["Y"]))
+    elif tail == "clip":
+        inits += [numpy_helper.from_array(np.float32(-2.0), "lo"), numpy_helper.from_array(np.float32(2.0), "hi")]
+        nodes.append(helper.make_node("Clip", ["C", "lo", "hi"], ["Y"]))
+    elif tail == "residual":
+        # T: the same grid as the conv's output (a 3x3 'same' conv of X has one), so Add lines up.
+        wt = (rng.standard_normal((m, c, 3, 3)) / np.sqrt(9 * c)).astype(np.float32)
+        inits.append(numpy_helper.from_array(wt, "WT"))
+        nodes.insert(0, helper.make_node("Conv", ["X", "WT"], ["T"], **attrs))
+        nodes += [helper.make_node("Add", ["C", "T"], ["S"]), helper.make_node("Relu", ["S"], ["Y"])]
+    else:
+        nodes[0].output[0] = "Y"
+    graph = helper.make_graph(
+        nodes,
+        "winograd",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, list(x_shape))],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    return model.SerializeToString()
+
+
+def check_winograd(x_shape, m, attrs, tail="none", threads=1):
+    model = conv_model(x_shape, m, attrs, tail)
+    x = np.random.default_rng(7).standard_normal(x_shape).astype(np.float32)
+    options = onyxrt.SessionOptions()
+    options.intra_op_num_threads = threads
+    got = onyxrt.InferenceSession(model, options).run(None, {"X": x})[0]
+    want = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, {"X": x})[0]
+    assert got.shape == want.shape
+    assert np.isfinite(got).all()
+    error = np.abs(got - want).max() / np.abs(want).max()
+    assert error <= WINOGRAD_BOUND, f"{x_shape} -> {m} {attrs} {tail}: relative error {error:.2e}"
+
+
+@pytest.mark.parametrize("name", sorted(GEOMETRIES))
+@pytest.mark.parametrize("threads", [1, 2])
+def test_winograd_geometry(name, threads):
+    x_shape, m, attrs = GEOMETRIES[name]
+    check_winograd(x_shape, m, attrs, threads=threads)
+
+
+@pytest.mark.parametrize("tail", ["relu", "clip", "residual"])
+@pytest.mark.parametrize("name", ["edge_tiles_batch2", "no_padding_odd_m", "resnet_stage1"])
+def test_winograd_fused_tail(name, tail):
+    x_shape, m, attrs = GEOMETRIES[name]
+    if tail == "residual" and not attrs.get("pads"):
+        attrs = dict(attrs, pads=[1, 1, 1, 1])  # T must share the conv's grid
+    check_winograd(x_shape, m, attrs, tail=tail, threads=2)
+
+
+@pytest.mark.parametrize("isa", ["generic", "avx2"])
+def test_winograd_isa_tiers(isa):
+    # The dispatch table is filled once per process: other tiers run in a subprocess.
+    code = (
+        "from tests.ops.test_conv_winograd import GEOMETRIES, check_winograd\n"
+        "for name in ['edge_tiles_batch2', 'no_padding_odd_m', 'asymmetric_pads', 'single_row']:\n"
+        "    check_winograd(*GEOMETRIES[name])\n"
+        "check_winograd(*GEOMETRIES['edge_tiles_batch2'], tail='residual', threads=2)\n"
+    )
+    env = dict(os.environ, ONYXRT_ISA=isa)
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
