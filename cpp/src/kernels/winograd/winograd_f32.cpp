@@ -34,22 +34,31 @@ void grow(std::vector<float>& buffer, int64_t floats) {
 }  // namespace
 
 WinogradWeightsF32::WinogradWeightsF32(const float* w, int64_t m, int64_t c) : m_(m), c_(c) {
-  // u[e][ci][o]: point e's C x M right operand, row-major.
-  std::vector<float> u(static_cast<size_t>(kPoints * c * m));
-  for (int64_t o = 0; o < m; ++o)
-    for (int64_t ci = 0; ci < c; ++ci) {
-      const float* g = w + (o * c + ci) * 9;
-      double gw[6][3];  // G g
-      for (int i = 0; i < 6; ++i)
-        for (int k = 0; k < 3; ++k) gw[i][k] = kG[i][0] * g[k] + kG[i][1] * g[3 + k] + kG[i][2] * g[6 + k];
-      for (int i = 0; i < 6; ++i)
-        for (int k = 0; k < 6; ++k) {
-          const double value = gw[i][0] * kG[k][0] + gw[i][1] * kG[k][1] + gw[i][2] * kG[k][2];
-          u[static_cast<size_t>(((6 * i + k) * c + ci) * m + o)] = static_cast<float>(value);
-        }
-    }
+  // Six points at a time (one row i of U = G w G^T): their C x M right operands (row-major,
+  // u[k][ci][o]) are computed into one scratch, packed, and the scratch reused for the next row,
+  // so creation touches fresh memory only for the packed copies. Output channels innermost:
+  // both products run as loops over contiguous channels.
+  const int64_t point = c * m;
+  std::vector<float> u(static_cast<size_t>(6 * point));
+  std::vector<double> taps(static_cast<size_t>(9 * m)), half(static_cast<size_t>(3 * m));  // w[., ci], (G w)[i]
   points_.reserve(kPoints);
-  for (int e = 0; e < kPoints; ++e) points_.push_back(pack_b_f32(false, c, m, u.data() + e * c * m, m));
+  for (int i = 0; i < 6; ++i) {
+    for (int64_t ci = 0; ci < c; ++ci) {
+      for (int64_t o = 0; o < m; ++o)
+        for (int r = 0; r < 9; ++r) taps[r * m + o] = w[(o * c + ci) * 9 + r];
+      for (int k = 0; k < 3; ++k) {
+        const double *t0 = taps.data() + k * m, *t1 = t0 + 3 * m, *t2 = t0 + 6 * m;
+        double* dst = half.data() + k * m;
+        for (int64_t o = 0; o < m; ++o) dst[o] = kG[i][0] * t0[o] + kG[i][1] * t1[o] + kG[i][2] * t2[o];
+      }
+      const double *h0 = half.data(), *h1 = h0 + m, *h2 = h0 + 2 * m;
+      for (int k = 0; k < 6; ++k) {
+        float* dst = u.data() + k * point + ci * m;
+        for (int64_t o = 0; o < m; ++o) dst[o] = static_cast<float>(h0[o] * kG[k][0] + h1[o] * kG[k][1] + h2[o] * kG[k][2]);
+      }
+    }
+    for (int k = 0; k < 6; ++k) points_.push_back(pack_b_f32(false, c, m, u.data() + k * point, m));
+  }
 }
 
 bool winograd_f32_supported(const ConvGeometry& g) {

@@ -1,8 +1,10 @@
 #include "ops/nn/conv_core.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "base/mapped_file.h"
@@ -232,17 +234,29 @@ bool transposed_form_fits(const KernelInfo& info, const WindowAttributes& window
 // Whether a constant W is better served by the Winograd kernel (kernels/winograd.h): a 2-D 3x3
 // convolution, stride and dilation 1, one group, whose channels give the point GEMMs some depth
 // (at least 32 in and out: below, the transforms cost more than they save). Its transformed
-// weights are 4x the size of W, so the widest layers (more than 256 x 256 channels: the late
-// stages of a ResNet or VGG, at 14x14 and 7x7 where 4x4 tiles hang off the edge anyway) keep
-// the direct kernel and the memory.
-bool winograd_fits(const Tensor& w, int64_t group, const WindowAttributes& window) {
-  constexpr int64_t kMinChannels = 32, kMaxChannelProduct = 256 * 256;
+// weights are 4x the size of W, so the widest layers (more than 256 x 256 channels) and, when
+// X's shape is known, planes smaller than 28 x 28 keep the direct kernel: there few tiles share
+// each weight (a 256-channel 14 x 14 layer measured 0.94 against the direct kernel's 0.97 of
+// onnxruntime), while the larger weights cost session creation time and memory (GoogLeNet's
+// 14 x 14 and 7 x 7 stages doubled its creation time).
+// ONYXRT_WINOGRAD=0 in the environment turns it off (the direct kernels' rounding, for
+// comparing outputs closely with another runtime).
+bool winograd_fits(const KernelInfo& info, const Tensor& w, int64_t group, const WindowAttributes& window) {
+  static const bool enabled = [] {
+    const char* flag = std::getenv("ONYXRT_WINOGRAD");
+    return flag == nullptr || std::string(flag) != "0";
+  }();
+  if (!enabled) return false;
+  constexpr int64_t kMinChannels = 32, kMaxChannelProduct = 256 * 256, kMinPlane = 28 * 28;
   auto all_ones = [](const std::vector<int64_t>& v) {
     return std::all_of(v.begin(), v.end(), [](int64_t x) { return x == 1; });
   };
+  const std::vector<int64_t>* known = info.static_input_shape(0);
+  const bool small_plane = known != nullptr && known->size() == 4 && (*known)[2] > 0 && (*known)[3] > 0 &&
+                           (*known)[2] * (*known)[3] < kMinPlane;
   return group == 1 && w.rank() == 4 && w.dim(2) == 3 && w.dim(3) == 3 && all_ones(window.strides) &&
          all_ones(window.dilations) && w.dim(0) >= kMinChannels && w.dim(1) >= kMinChannels &&
-         w.dim(0) * w.dim(1) <= kMaxChannelProduct;
+         w.dim(0) * w.dim(1) <= kMaxChannelProduct && !small_plane;
 }
 
 }  // namespace
@@ -268,7 +282,7 @@ ConvCore::ConvCore(const KernelInfo& info, ConvActivation activation, int z_inpu
     depthwise_weights_ = wf;  // the direct kernel reads W as it is
     return;
   }
-  if (winograd_fits(*w, group_, window_)) {
+  if (winograd_fits(info, *w, group_, window_)) {
     winograd_ = kernels::WinogradWeightsF32(wf.data<float>(), w->dim(0), w->dim(1));
   } else {
     pack_direct_weights(info, *w, wf);
