@@ -1,5 +1,5 @@
 """The Winograd F(4x4, 3x3) convolution (kernels/winograd.h), which serves a constant 3x3 W with
-stride and dilation 1, one group and 32 to 256 x 256 channels (on planes of 28 x 28 or more when
+stride and dilation 1, one group and 32 to 256 x 256 channels (on planes of 24 x 24 or more when
 the plane is known before the run): against onnxruntime over partial
 tiles at the right and bottom edges, asymmetric and no padding, a single row, output channels
 that leave a partial vector, batches, both thread counts, the fused bias / Relu / Clip and a
@@ -63,7 +63,7 @@ def conv_model(x_shape, m, attrs, tail):
     graph = helper.make_graph(
         nodes,
         "winograd",
-        # H and W symbolic: with X's plane known, planes under 28 x 28 would keep the direct kernel.
+        # H and W symbolic: with X's plane known, planes under 24 x 24 would keep the direct kernel.
         [helper.make_tensor_value_info("X", TensorProto.FLOAT, [x_shape[0], x_shape[1], "h", "w"])],
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
         inits,

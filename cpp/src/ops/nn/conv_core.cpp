@@ -235,7 +235,7 @@ bool transposed_form_fits(const KernelInfo& info, const WindowAttributes& window
 // convolution, stride and dilation 1, one group, whose channels give the point GEMMs some depth
 // (at least 32 in and out: below, the transforms cost more than they save). Its transformed
 // weights are 4x the size of W, so the widest layers (more than 256 x 256 channels) and, when
-// X's shape is known, planes smaller than 28 x 28 keep the direct kernel: there few tiles share
+// X's shape is known, planes smaller than 24 x 24 keep the direct kernel: there few tiles share
 // each weight (a 256-channel 14 x 14 layer measured 0.94 against the direct kernel's 0.97 of
 // onnxruntime), while the larger weights cost session creation time and memory (GoogLeNet's
 // 14 x 14 and 7 x 7 stages doubled its creation time).
@@ -247,7 +247,7 @@ bool winograd_fits(const KernelInfo& info, const Tensor& w, int64_t group, const
     return flag == nullptr || std::string(flag) != "0";
   }();
   if (!enabled) return false;
-  constexpr int64_t kMinChannels = 32, kMaxChannelProduct = 256 * 256, kMinPlane = 28 * 28;
+  constexpr int64_t kMinChannels = 32, kMaxChannelProduct = 256 * 256, kMinPlane = 24 * 24;
   auto all_ones = [](const std::vector<int64_t>& v) {
     return std::all_of(v.begin(), v.end(), [](int64_t x) { return x == 1; });
   };
