@@ -41,10 +41,20 @@ CASES_2D = [
 @pytest.mark.parametrize("constant_w", [False, True])
 @pytest.mark.parametrize("bias", [False, True])
 def test_conv_2d(x_shape, w_shape, attrs, constant_w, bias):
-    # A constant 3x3 W with 32+ channels, stride 1, runs Winograd F(4x4, 3x3), whose error grows
-    # with the output's magnitude (outputs here reach ~100, unit-variance W over 576 products):
-    # about 1e-5 of it. test_conv_winograd.py bounds that error relative to the output.
-    winograd = constant_w and w_shape[2:] == (3, 3) and min(w_shape[:2]) >= 32 and "strides" not in attrs
+    # A constant 3x3 W with 16+ input and 32+ output channels, stride 1, on a 24x24+ plane runs
+    # Winograd F(4x4, 3x3), whose error grows with the output's magnitude (outputs here reach
+    # ~100, unit-variance W over 576 products): about 1e-5 of it. test_conv_winograd.py bounds
+    # that error relative to the output.
+    m, c = w_shape[:2]
+    winograd = (
+        constant_w
+        and w_shape[2:] == (3, 3)
+        and c >= 16
+        and m >= 32
+        and m * c >= 1024
+        and x_shape[2] * x_shape[3] >= 24 * 24
+        and "strides" not in attrs
+    )
     check(
         "Conv",
         conv_inputs(x_shape, w_shape, bias),

@@ -1,5 +1,5 @@
 """The Winograd F(4x4, 3x3) convolution (kernels/winograd.h), which serves a constant 3x3 W with
-stride and dilation 1, one group and 32 to 256 x 256 channels (on planes of 24 x 24 or more when
+stride and dilation 1, one group, 16+ input and 32+ output channels up to 256 x 256 (on planes of 24 x 24 or more when
 the plane is known before the run): against onnxruntime over partial
 tiles at the right and bottom edges, asymmetric and no padding, a single row, output channels
 that leave a partial vector, batches, both thread counts, the fused bias / Relu / Clip and a
@@ -35,6 +35,7 @@ GEOMETRIES = {
     "widest": ((1, 256, 14, 14), 256, {"pads": [1, 1, 1, 1]}),
     "same_upper": ((1, 32, 10, 11), 48, {"auto_pad": "SAME_UPPER"}),
     "unequal_channels": ((3, 128, 28, 28), 32, {"pads": [1, 1, 1, 1]}),
+    "few_inputs": ((1, 16, 30, 29), 64, {"pads": [1, 1, 1, 1]}),
 }
 
 

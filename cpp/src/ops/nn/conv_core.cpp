@@ -232,14 +232,16 @@ bool transposed_form_fits(const KernelInfo& info, const WindowAttributes& window
 }
 
 // Whether a constant W is better served by the Winograd kernel (kernels/winograd.h): a 2-D 3x3
-// convolution, stride and dilation 1, one group, whose channels give the point GEMMs some depth
-// (at least 32 in and out: below, the transforms cost more than they save). Its transformed
-// weights are 4x the size of W, so the widest layers (more than 256 x 256 channels) and, when
-// X's shape is known, planes smaller than 24 x 24 keep the direct kernel: there few tiles share
-// each weight (a 256-channel 14 x 14 layer measured 0.94 against the direct kernel's 0.97 of
-// onnxruntime), while the larger weights cost session creation time and memory (GoogLeNet's
-// 14 x 14 and 7 x 7 stages doubled its creation time).
-// ONYXRT_WINOGRAD=0 in the environment turns it off (the direct kernels' rounding, for
+// convolution, stride and dilation 1, one group, whose channels give the point GEMMs some size:
+// at least 16 in, 32 out and 1024 pairs (the input transform's cost per tile grows with the
+// input channels, the output transform's with the output channels, the GEMMs' with both; 16 in
+// and 64 out at 55 x 55 measured 0.91 of onnxruntime where the direct kernel gives 1.10, 32 in
+// and 16 out 1.3-1.8 against 0.85). Its transformed weights are 4x the size of W, so the widest
+// layers (more than 256 x 256 channels) and, when X's shape is known, planes smaller than
+// 24 x 24 keep the direct kernel: there few tiles share each weight (a 256-channel 14 x 14 layer
+// measured 0.94 against the direct kernel's 0.97 of onnxruntime), while the larger weights cost
+// session creation time and memory (GoogLeNet's 14 x 14 and 7 x 7 stages doubled its creation
+// time). ONYXRT_WINOGRAD=0 in the environment turns it off (the direct kernels' rounding, for
 // comparing outputs closely with another runtime).
 bool winograd_fits(const KernelInfo& info, const Tensor& w, int64_t group, const WindowAttributes& window) {
   static const bool enabled = [] {
@@ -247,7 +249,8 @@ bool winograd_fits(const KernelInfo& info, const Tensor& w, int64_t group, const
     return flag == nullptr || std::string(flag) != "0";
   }();
   if (!enabled) return false;
-  constexpr int64_t kMinChannels = 32, kMaxChannelProduct = 256 * 256, kMinPlane = 24 * 24;
+  constexpr int64_t kMinIn = 16, kMinOut = 32, kMinChannelProduct = 1024, kMaxChannelProduct = 256 * 256;
+  constexpr int64_t kMinPlane = 24 * 24;
   auto all_ones = [](const std::vector<int64_t>& v) {
     return std::all_of(v.begin(), v.end(), [](int64_t x) { return x == 1; });
   };
@@ -255,8 +258,8 @@ bool winograd_fits(const KernelInfo& info, const Tensor& w, int64_t group, const
   const bool small_plane = known != nullptr && known->size() == 4 && (*known)[2] > 0 && (*known)[3] > 0 &&
                            (*known)[2] * (*known)[3] < kMinPlane;
   return group == 1 && w.rank() == 4 && w.dim(2) == 3 && w.dim(3) == 3 && all_ones(window.strides) &&
-         all_ones(window.dilations) && w.dim(0) >= kMinChannels && w.dim(1) >= kMinChannels &&
-         w.dim(0) * w.dim(1) <= kMaxChannelProduct && !small_plane;
+         all_ones(window.dilations) && w.dim(1) >= kMinIn && w.dim(0) >= kMinOut &&
+         w.dim(0) * w.dim(1) >= kMinChannelProduct && w.dim(0) * w.dim(1) <= kMaxChannelProduct && !small_plane;
 }
 
 }  // namespace
