@@ -1,7 +1,7 @@
 """A residual block, Relu(Conv(X) + T) with T an intermediate nothing reads afterwards, becomes a
 FusedConv whose output takes T's buffer (KernelContext::output_in_place_of). Every convolution
 path must then read each T element before it writes that Y element: pointwise and 3x3 direct
-kernels, several K slices, the transposed form's small planes, the compacted narrow grid, im2col
+kernels (pointwise tiles across rows too), several K slices, the transposed form's small planes, the compacted narrow grid, im2col
 (3-D, grouped) and depthwise (which keeps its own buffer). Checked against onnxruntime; T kept
 where it is also a graph output."""
 
@@ -18,6 +18,9 @@ GEOMETRIES = {
     "pointwise": ((1, 64, 56, 56), (256, 64, 1, 1), {}),
     "pointwise_deep": ((1, 2048, 28, 28), (64, 2048, 1, 1), {}),
     "pointwise_batch": ((3, 24, 20, 20), (48, 24, 1, 1), {}),
+    # the transposed form's tiles run across rows narrower than a tile (7 x 7: 14 + 14 + 14 + 7)
+    "pointwise_7x7": ((1, 512, 7, 7), (2048, 512, 1, 1), {}),
+    "pointwise_3x5": ((2, 64, 3, 5), (48, 64, 1, 1), {}),
     "3x3": ((2, 32, 28, 28), (64, 32, 3, 3), {"pads": [1, 1, 1, 1]}),
     "3x3_deep": ((1, 256, 28, 28), (32, 256, 3, 3), {"pads": [1, 1, 1, 1]}),
     "small_planes_deep": ((1, 256, 7, 7), (256, 256, 3, 3), {"pads": [1, 1, 1, 1]}),

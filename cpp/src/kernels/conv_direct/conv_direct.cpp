@@ -224,12 +224,17 @@ void conv_direct_t_f32_with(const ConvDirectTF32Variant& v, const ConvDirectF32V
   const Source source = prepare_source(planes, g, x, b, threads);
   t.offset = b.offset.data(), t.source = source.data;
   t.out_w = g.output[g.rank - 1], t.cols = source.cols, t.outputs = g.output_size();
+  if (g.is_pointwise()) {
+    // Positions are flat in the source and in y alike, so tiles may run across the image's rows:
+    // rows as wide as whole tiles fill them (7 x 7: 14 + 14 + 14 + 7 positions, not 7 a tile).
+    t.out_w = t.cols = (t.out_w + v.rows - 1) / v.rows * v.rows;
+  }
   t.y = y, t.ldy = ldy;
-  // split_work over whole output rows, so tiles never straddle them.
+  // split_work over whole output rows (the last one may be short), so tiles never straddle them.
   const int64_t depth = t.slice;
   const int64_t taps = g.is_pointwise() ? 1 : source.planes.taps;
   const int64_t channels_per_slice = std::max<int64_t>(1, depth / std::max<int64_t>(1, taps));
-  const int64_t rows = t.outputs / t.out_w, panels = (t.m + v.nr - 1) / v.nr;
+  const int64_t rows = (t.outputs + t.out_w - 1) / t.out_w, panels = (t.m + v.nr - 1) / v.nr;
   const WorkSplit s = split_work(rows, kChunkSourceFloats / channels_per_slice / std::max<int64_t>(1, t.cols), t.m,
                                  t.outputs, panels, t.m * t.k * t.outputs, threads);
   parallel_for(s.chunks * s.parts, 1, s.threads, [&](int64_t u0, int64_t u1) {
