@@ -43,8 +43,8 @@ CASES_2D = [
 def test_conv_2d(x_shape, w_shape, attrs, constant_w, bias):
     # A constant 3x3 W with 16+ input and 32+ output channels, stride 1, on a 24x24+ plane runs
     # Winograd F(4x4, 3x3), whose error grows with the output's magnitude (outputs here reach
-    # ~100, unit-variance W over 576 products): about 1e-5 of it. test_conv_winograd.py bounds
-    # that error relative to the output.
+    # ~100, unit-variance W over 576 products): a few 1e-6 of it, 1.4e-4 here. test_conv_winograd.py
+    # bounds that error relative to the output.
     m, c = w_shape[:2]
     winograd = (
         constant_w
@@ -61,7 +61,7 @@ def test_conv_2d(x_shape, w_shape, attrs, constant_w, bias):
         ["W", "B"][: 1 + bias] if constant_w else [],
         attrs,
         rtol=1e-4,
-        atol=2e-3 if winograd else 1e-4,
+        atol=5e-4 if winograd else 1e-4,
     )
 
 

@@ -6,8 +6,8 @@ that leave a partial vector, batches, both thread counts, the fused bias / Relu 
 residual added in place (Relu(Conv(X) + B + T)), and each ISA tier's transforms.
 
 Winograd rounds differently from the direct sum: its error grows with the output's magnitude
-(up to about 1e-5 of the largest output where the direct sum stays near 1e-6), so the bound is
-relative to that magnitude."""
+(up to a few 1e-6 of the largest output where the direct sum stays below 1e-6), so the bound
+is relative to that magnitude."""
 
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ from onnx import TensorProto, helper, numpy_helper
 
 import onyxrt
 
-# max |onyxrt - onnxruntime| / max |onnxruntime|: F(4x4, 3x3) measured at most 1.1e-5 here.
-WINOGRAD_BOUND = 3e-5
+# max |onyxrt - onnxruntime| / max |onnxruntime|: F(4x4, 3x3) measured at most 2.6e-6 here
+# (8.2e-6 with the usual interpolation points 0, 1, -1, 2, -2).
+WINOGRAD_BOUND = 1e-5
 
 GEOMETRIES = {
     "resnet_stage1": ((1, 64, 56, 56), 64, {"pads": [1, 1, 1, 1]}),
@@ -119,11 +120,12 @@ def test_winograd_isa_tiers(isa):
 
 def test_winograd_off_keeps_the_direct_rounding():
     # ONYXRT_WINOGRAD=0 (read once per process) sends the same convolutions to the direct
-    # kernels, whose error stays near float rounding of the plain sum.
+    # kernels, whose error stays near float rounding of the plain sum: at most 8e-7 here, where
+    # Winograd's reaches 2.1e-6 to 2.6e-6 on these three.
     code = (
         "from tests.ops.test_conv_winograd import GEOMETRIES, check_winograd\n"
-        "for name in ['resnet_stage1', 'edge_tiles_batch2', 'widest']:\n"
-        "    check_winograd(*GEOMETRIES[name], bound=3e-6)\n"
+        "for name in ['resnet_stage1', 'unequal_channels', 'widest']:\n"
+        "    check_winograd(*GEOMETRIES[name], bound=1.2e-6)\n"
     )
     env = dict(os.environ, ONYXRT_WINOGRAD="0")
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)

@@ -12,10 +12,13 @@ namespace {
 
 constexpr int kPoints = WinogradWeightsF32::kPoints;
 
-// G (6 x 3): U = G w G^T for the points 0, 1, -1, 2, -2 and infinity.
-constexpr double kG[6][3] = {{1.0 / 4, 0.0, 0.0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                             {-1.0 / 6, 1.0 / 6, -1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                             {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0.0, 0.0, 1.0}};
+// G (6 x 3): U = G w G^T for the points 0, 1, -1, 2, -1/2 and infinity (winograd/transforms_simd.h).
+constexpr double kG[6][3] = {{1.0, 0.0, 0.0},
+                             {-1.0 / 3, -1.0 / 3, -1.0 / 3},
+                             {1.0 / 3, -1.0 / 3, 1.0 / 3},
+                             {1.0 / 15, 2.0 / 15, 4.0 / 15},
+                             {-16.0 / 15, 8.0 / 15, -4.0 / 15},
+                             {0.0, 0.0, 1.0}};
 
 // A band's transformed inputs, its GEMM products and the input transform's rows, per thread:
 // reused from run to run, so steady shapes allocate nothing.
