@@ -11,6 +11,7 @@ namespace {
 struct F32Avx2 {
   using vf32 = __m256;
   static constexpr int kLanes = 8;
+  static constexpr int kRegisters = 16;  // vector registers
   static vf32 zero() { return _mm256_setzero_ps(); }
   static vf32 set1(float x) { return _mm256_set1_ps(x); }
   static vf32 load(const float* p) { return _mm256_loadu_ps(p); }

@@ -10,6 +10,7 @@ namespace {
 struct F32Avx512 {
   using vf32 = __m512;
   static constexpr int kLanes = 16;
+  static constexpr int kRegisters = 32;  // vector registers
   static vf32 zero() { return _mm512_setzero_ps(); }
   static vf32 set1(float x) { return _mm512_set1_ps(x); }
   static vf32 load(const float* p) { return _mm512_loadu_ps(p); }

@@ -9,6 +9,7 @@ namespace {
 
 struct F32Portable {
   static constexpr int kLanes = 8;
+  static constexpr int kRegisters = 16;  // vector registers (notional: the compiler's)
   struct vf32 {
     float v[kLanes];
   };
