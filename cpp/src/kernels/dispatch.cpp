@@ -4,6 +4,7 @@
 
 #include "kernels/conv.h"
 #include "kernels/layer_norm.h"
+#include "kernels/lstm_cell.h"
 #include "kernels/pool.h"
 #include "kernels/softmax.h"
 #include "kernels/vmath.h"
@@ -87,6 +88,10 @@ KernelTable build_table() {
   for (const WinogradF32Variant& v : kWinogradF32Variants) {
     if (tier_enabled(v.tier)) t.winograd_f32 = v;
   }
+  t.lstm_cell_f32 = kLstmCellF32Variants[0];
+  for (const LstmCellF32Variant& v : kLstmCellF32Variants) {
+    if (tier_enabled(v.tier)) t.lstm_cell_f32 = v;
+  }
   return t;
 }
 
@@ -112,6 +117,12 @@ void layer_norm_f32(const float* x, const float* scale, const float* bias, float
 }
 
 const char* layer_norm_f32_kernel_name() { return kernel_table().layer_norm_f32.name; }
+
+void lstm_cell_f32(const float* g, const float* xw, float* c, float* h, int64_t n) {
+  if (n > 0) kernel_table().lstm_cell_f32.fn(g, xw, c, h, n);
+}
+
+const char* lstm_cell_f32_kernel_name() { return kernel_table().lstm_cell_f32.name; }
 
 void depthwise_conv_f32(const ConvGeometry& g, int64_t multiplier, const float* x, const float* w, const float* bias,
                         float* y, int64_t c0, int64_t c1, const DepthwiseEpilogue& ep) {

@@ -6,6 +6,7 @@
 #include "kernels/gemm/microkernel.h"
 #include "kernels/layer_norm/variants.h"
 #include "kernels/pool/variants.h"
+#include "kernels/recurrent/variants.h"
 #include "kernels/softmax/variants.h"
 #include "kernels/vmath/variants.h"
 #include "kernels/winograd/variants.h"
@@ -32,6 +33,7 @@ struct KernelTable {
   VmathF32Variant vmath_f32[kVmathF32Count];  // indexed by VmathF32
   LayerNormF32Variant layer_norm_f32;
   WinogradF32Variant winograd_f32;
+  LstmCellF32Variant lstm_cell_f32;
 };
 const KernelTable& kernel_table();
 

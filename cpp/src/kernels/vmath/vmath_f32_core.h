@@ -8,8 +8,8 @@
 // compiler may not speculate floating-point operations that could trap, and the loop then stays
 // scalar. For the same reason the rest of a translation unit including this header is compiled
 // without trapping-math (GCC otherwise sinks work into one arm of a select and gives up; and
-// the loops inlining these functions must share their options). Only the vmath and softmax
-// kernel units include it; none reads the FP exception flags.
+// the loops inlining these functions must share their options). Only the vmath, softmax and
+// LSTM cell kernel units include it; none reads the FP exception flags.
 //
 // Error bounds (ulp of the float32 result against the exact value of the float32 input; checked
 // by tests/cpp/kernels/test_vmath_f32.cpp, which --exhaustive runs over every float32 input;
