@@ -39,6 +39,33 @@ inline void winograd_input_columns(const float* d0, const float* d1, const float
   }
 }
 
+// out[p * width + tx] = row[4 tx + p - pad_left] (0 outside the row), p < 4, tx < width. The
+// tiles whose four elements all lie inside the row are copied in one loop over tiles that reads
+// each group of four together and writes the four phases (the compiler turns that into
+// permutes); the few at either edge, with their padding, element by element.
+inline void winograd_split_phases(const float* row, int64_t in_w, int64_t pad_left, int64_t width, float* out) {
+  // Tiles [lo, hi) read columns 4 tx - pad_left .. 4 tx - pad_left + 3, all inside [0, in_w).
+  const int64_t lo = std::min(width, (pad_left + 3) / 4);
+  const int64_t hi = std::max(lo, std::min(width, (in_w + pad_left) / 4));
+  float *p0 = out, *p1 = out + width, *p2 = out + 2 * width, *p3 = out + 3 * width;
+  auto checked = [&](int64_t tx) {
+    for (int p = 0; p < 4; ++p) {
+      const int64_t iw = 4 * tx + p - pad_left;
+      out[p * width + tx] = iw >= 0 && iw < in_w ? row[iw] : 0.0f;
+    }
+  };
+  for (int64_t tx = 0; tx < lo; ++tx) checked(tx);
+  const float* in = row - pad_left;
+#pragma GCC ivdep
+  for (int64_t tx = lo; tx < hi; ++tx) {
+    p0[tx] = in[4 * tx];
+    p1[tx] = in[4 * tx + 1];
+    p2[tx] = in[4 * tx + 2];
+    p3[tx] = in[4 * tx + 3];
+  }
+  for (int64_t tx = hi; tx < width; ++tx) checked(tx);
+}
+
 template <class S>
 void winograd_input(const WinogradBand& band, const float* x, float* v, float* work) {
   const int64_t tiles_x = band.tiles_x, width = tiles_x + 1, phases = 4 * width;
@@ -56,11 +83,7 @@ void winograd_input(const WinogradBand& band, const float* x, float* v, float* w
           continue;
         }
         const float* row = xc + ih * band.in_w;
-        for (int p = 0; p < 4; ++p)
-          for (int64_t tx = 0; tx < width; ++tx) {
-            const int64_t iw = 4 * tx + p - band.pad_left;
-            rj[p * width + tx] = iw >= 0 && iw < band.in_w ? row[iw] : 0.0f;
-          }
+        winograd_split_phases(row, band.in_w, band.pad_left, width, rj);
       }
       winograd_input_columns(rows, rows + phases, rows + 2 * phases, rows + 3 * phases, rows + 4 * phases,
                              rows + 5 * phases, phases, cols, phases);
