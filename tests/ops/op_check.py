@@ -3,6 +3,10 @@ onnxruntime lacks the kernel, by onnx.reference) on the same feeds, outputs comp
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import onnx
 import onnxruntime
@@ -107,3 +111,17 @@ def expect_error(
 
 def rand(*shape, dtype=np.float32, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def run_python(code: str, **env: str) -> None:
+    """Runs `code` in a Python subprocess with `env` added to the environment, and asserts that it
+    succeeds: for settings the runtime reads once per process (ONYXRT_ISA, ONYXRT_WINOGRAD)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=dict(os.environ, **env), capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def run_at_isa(code: str, isa: str) -> None:
+    """Runs `code` with the kernels dispatched at most to `isa` (the table is filled once per process)."""
+    run_python(code, ONYXRT_ISA=isa)

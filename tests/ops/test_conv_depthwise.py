@@ -7,14 +7,9 @@ thread splits; each ISA tier in a subprocess (ONYXRT_ISA)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
-import numpy as np
 import pytest
 
-from tests.ops.op_check import check, rand
+from tests.ops.op_check import check, rand, run_at_isa
 
 
 def depthwise(x_shape, k, multiplier=1, bias=True, threads=2, **attrs):
@@ -74,12 +69,9 @@ def test_depthwise_threads_and_no_bias(threads):
 
 @pytest.mark.parametrize("isa", ["generic", "avx2"])
 def test_depthwise_isa_tiers(isa):
-    # The dispatch table is filled once per process: other tiers run in a subprocess.
     code = (
         "from tests.ops.test_conv_depthwise import depthwise\n"
         "for hw, s, k in [(7, 1, 3), (14, 2, 3), (17, 1, 5), (28, 2, 5), (33, 2, 3)]:\n"
         "    depthwise((1, 6, hw, hw), k, multiplier=2, strides=[s, s], pads=[k // 2] * 4)\n"
     )
-    env = dict(os.environ, ONYXRT_ISA=isa)
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
+    run_at_isa(code, isa)

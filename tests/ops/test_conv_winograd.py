@@ -11,16 +11,13 @@ is relative to that magnitude."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 import onnxruntime
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 import onyxrt
+from tests.ops.op_check import run_at_isa, run_python
 
 # max |onyxrt - onnxruntime| / max |onnxruntime|: F(4x4, 3x3) measured at most 2.6e-6 here
 # (8.2e-6 with the usual interpolation points 0, 1, -1, 2, -2).
@@ -106,16 +103,13 @@ def test_winograd_fused_tail(name, tail):
 
 @pytest.mark.parametrize("isa", ["generic", "avx2"])
 def test_winograd_isa_tiers(isa):
-    # The dispatch table is filled once per process: other tiers run in a subprocess.
     code = (
         "from tests.ops.test_conv_winograd import GEOMETRIES, check_winograd\n"
         "for name in ['edge_tiles_batch2', 'no_padding_odd_m', 'asymmetric_pads', 'single_row']:\n"
         "    check_winograd(*GEOMETRIES[name])\n"
         "check_winograd(*GEOMETRIES['edge_tiles_batch2'], tail='residual', threads=2)\n"
     )
-    env = dict(os.environ, ONYXRT_ISA=isa)
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
+    run_at_isa(code, isa)
 
 
 def test_winograd_off_keeps_the_direct_rounding():
@@ -127,6 +121,4 @@ def test_winograd_off_keeps_the_direct_rounding():
         "for name in ['resnet_stage1', 'unequal_channels', 'widest']:\n"
         "    check_winograd(*GEOMETRIES[name], bound=1.2e-6)\n"
     )
-    env = dict(os.environ, ONYXRT_WINOGRAD="0")
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
+    run_python(code, ONYXRT_WINOGRAD="0")

@@ -7,14 +7,10 @@ plane sizes; each ISA tier in a subprocess (ONYXRT_ISA)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
-from tests.ops.op_check import check, rand
+from tests.ops.op_check import check, rand, run_at_isa
 
 WINDOWS = [
     ({"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}),
@@ -108,7 +104,7 @@ def test_global_pool_sizes(op, x_shape):
 @pytest.mark.parametrize("isa", ["generic", "avx2"])
 def test_pool_isa_tiers(isa):
     code = (
-        "from tests.ops.op_check import check, rand\n"
+        "from tests.ops.op_check import check, rand, run_at_isa\n"
         "from tests.ops.test_pool_kernels import WINDOWS\n"
         "for hw in (7, 17, 28):\n"
         "    for attrs in WINDOWS[:5]:\n"
@@ -121,6 +117,4 @@ def test_pool_isa_tiers(isa):
         "for op in ('GlobalAveragePool', 'GlobalMaxPool'):\n"
         "    check(op, {'X': rand(1, 5, 13, 13, seed=1)})\n"
     )
-    env = dict(os.environ, ONYXRT_ISA=isa)
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
+    run_at_isa(code, isa)

@@ -50,48 +50,33 @@ GemmF32Config gemm_f32_config_for(const GemmF32Ukernel& ukernel) {
 
 namespace {
 
+// The last variant of a list (generic first, then by tier) that this CPU and ONYXRT_ISA allow.
+template <class Variant, size_t N>
+Variant best_variant(const Variant (&variants)[N]) {
+  Variant best = variants[0];
+  for (const Variant& v : variants)
+    if (tier_enabled(v.tier)) best = v;
+  return best;
+}
+
 KernelTable build_table() {
   KernelTable t;
-  t.gemm_f32 = gemm_f32_config_for(kGemmF32Ukernels[0]);
-  for (const GemmF32Ukernel& uk : kGemmF32Ukernels) {
-    if (tier_enabled(uk.tier)) t.gemm_f32 = gemm_f32_config_for(uk);
-  }
-  t.softmax_f32 = kSoftmaxF32Variants[0];
-  for (const SoftmaxF32Variant& v : kSoftmaxF32Variants) {
-    if (tier_enabled(v.tier)) t.softmax_f32 = v;
-  }
-  t.depthwise_f32 = kDepthwiseF32Variants[0];
-  for (const DepthwiseF32Variant& v : kDepthwiseF32Variants) {
-    if (tier_enabled(v.tier)) t.depthwise_f32 = v;
-  }
-  t.conv_direct_f32 = kConvDirectF32Variants[0];
-  for (const ConvDirectF32Variant& v : kConvDirectF32Variants) {
-    if (tier_enabled(v.tier)) t.conv_direct_f32 = v;
-  }
+  t.gemm_f32 = gemm_f32_config_for(best_variant(kGemmF32Ukernels));
+  t.softmax_f32 = best_variant(kSoftmaxF32Variants);
+  t.depthwise_f32 = best_variant(kDepthwiseF32Variants);
+  t.conv_direct_f32 = best_variant(kConvDirectF32Variants);
   t.conv_direct_t_f32 = kConvDirectTF32Variants[0];
   for (const ConvDirectTF32Variant& v : kConvDirectTF32Variants) {
     if (v.tiles != nullptr && tier_enabled(v.tier)) t.conv_direct_t_f32 = v;
   }
-  t.pool_f32 = kPoolF32Variants[0];
-  for (const PoolF32Variant& v : kPoolF32Variants) {
-    if (tier_enabled(v.tier)) t.pool_f32 = v;
-  }
+  t.pool_f32 = best_variant(kPoolF32Variants);
   for (int f = 0; f < kVmathF32Count; ++f) t.vmath_f32[f] = kVmathF32Variants[f];
   for (const VmathF32Variant& v : kVmathF32Variants) {
     if (tier_enabled(v.tier)) t.vmath_f32[static_cast<int>(v.function)] = v;
   }
-  t.layer_norm_f32 = kLayerNormF32Variants[0];
-  for (const LayerNormF32Variant& v : kLayerNormF32Variants) {
-    if (tier_enabled(v.tier)) t.layer_norm_f32 = v;
-  }
-  t.winograd_f32 = kWinogradF32Variants[0];
-  for (const WinogradF32Variant& v : kWinogradF32Variants) {
-    if (tier_enabled(v.tier)) t.winograd_f32 = v;
-  }
-  t.lstm_cell_f32 = kLstmCellF32Variants[0];
-  for (const LstmCellF32Variant& v : kLstmCellF32Variants) {
-    if (tier_enabled(v.tier)) t.lstm_cell_f32 = v;
-  }
+  t.layer_norm_f32 = best_variant(kLayerNormF32Variants);
+  t.winograd_f32 = best_variant(kWinogradF32Variants);
+  t.lstm_cell_f32 = best_variant(kLstmCellF32Variants);
   return t;
 }
 
