@@ -39,18 +39,21 @@ void grow(std::vector<float>& buffer, int64_t floats) {
 WinogradWeightsF32::WinogradWeightsF32(const float* w, int64_t m, int64_t c) : m_(m), c_(c) {
   // Six points at a time (one row i of U = G w G^T): their C x M right operands (row-major,
   // u[k][ci][o]) are computed into one scratch, packed, and the scratch reused for the next row,
-  // so creation touches fresh memory only for the packed copies. Output channels innermost:
-  // both products run as loops over contiguous channels.
+  // so creation touches fresh memory only for the packed copies. W is regrouped once with the
+  // output channels innermost (taps[ci][r][o]), so both products run as loops over contiguous
+  // channels and no row i gathers W again.
   const int64_t point = c * m;
+  std::vector<float> taps(static_cast<size_t>(9 * point));
+  for (int64_t o = 0; o < m; ++o)
+    for (int64_t ci = 0; ci < c; ++ci)
+      for (int r = 0; r < 9; ++r) taps[static_cast<size_t>((ci * 9 + r) * m + o)] = w[(o * c + ci) * 9 + r];
   std::vector<float> u(static_cast<size_t>(6 * point));
-  std::vector<double> taps(static_cast<size_t>(9 * m)), half(static_cast<size_t>(3 * m));  // w[., ci], (G w)[i]
+  std::vector<double> half(static_cast<size_t>(3 * m));  // (G w)[i] of one input channel
   points_.reserve(kPoints);
   for (int i = 0; i < 6; ++i) {
     for (int64_t ci = 0; ci < c; ++ci) {
-      for (int64_t o = 0; o < m; ++o)
-        for (int r = 0; r < 9; ++r) taps[r * m + o] = w[(o * c + ci) * 9 + r];
       for (int k = 0; k < 3; ++k) {
-        const double *t0 = taps.data() + k * m, *t1 = t0 + 3 * m, *t2 = t0 + 6 * m;
+        const float *t0 = taps.data() + (ci * 9 + k) * m, *t1 = t0 + 3 * m, *t2 = t0 + 6 * m;
         double* dst = half.data() + k * m;
         for (int64_t o = 0; o < m; ++o) dst[o] = kG[i][0] * t0[o] + kG[i][1] * t1[o] + kG[i][2] * t2[o];
       }
