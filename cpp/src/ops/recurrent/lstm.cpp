@@ -96,6 +96,11 @@ class Lstm final : public RecurrentKernel {
       load_state(run.initial_c, dims, d, b, c.data() + b * hidden);
     }
     const Activation* act = attrs_.activations_of(d);
+    // The common cell runs fused (kernels/lstm_cell.h): default activations, no peepholes, no
+    // clip, no coupled input and forget gates.
+    const bool fused_cell = std::is_same_v<T, float> && run.p == nullptr && !input_forget_ && attrs_.clip <= 0.0f &&
+                            act[0].kind == ActivationKind::Sigmoid && act[1].kind == ActivationKind::Tanh &&
+                            act[2].kind == ActivationKind::Tanh;
     const T* peep = run.p != nullptr ? run.p + d * 3 * hidden : nullptr;
     const int64_t steps = *std::max_element(run.lens.begin(), run.lens.end());
     StepOperand<T> lhs;
@@ -119,7 +124,7 @@ class Lstm final : public RecurrentKernel {
             continue;
           }
           const int64_t t = time_index(attrs_, d, s, run.lens[b]);
-          cell(gk + b * gw, xw, peep != nullptr ? peep + u0 : nullptr, hidden, act, units, c.data() + row,
+          cell(fused_cell, gk + b * gw, xw, peep != nullptr ? peep + u0 : nullptr, hidden, act, units, c.data() + row,
                h_next.data() + row, scratch.data() + row);
           if (run.y != nullptr)
             std::memcpy(run.y + dims.y_offset(t, d, b) + u0, h_next.data() + row, sizeof(T) * units);
@@ -138,14 +143,14 @@ class Lstm final : public RecurrentKernel {
   // n units of one batch row of one step. g and xw hold their Ht-1 R^T and input projection, gate
   // after gate (i, o, f, c; n values each); peep points at the first unit's P values, whose gates
   // lie `p_stride` (hidden) apart. c is updated in place, Ht written to h; tmp is n values.
+  // fused: the direction's cell is the common one (run_direction decides once per run).
   template <class T>
-  void cell(T* g, const T* xw, const T* peep, int64_t p_stride, const Activation* act, int64_t n, T* c, T* h,
-            T* tmp) const {
+  void cell(bool fused, T* g, const T* xw, const T* peep, int64_t p_stride, const Activation* act, int64_t n, T* c,
+            T* h, T* tmp) const {
     if constexpr (std::is_same_v<T, float>) {
-      // The common cell in one vectorized pass (kernels/lstm_cell.h): the separate passes below
-      // cost a call and a copy per activation and unit block, 13% of a batch-8 run.
-      if (peep == nullptr && !input_forget_ && attrs_.clip <= 0.0f && act[0].kind == ActivationKind::Sigmoid &&
-          act[1].kind == ActivationKind::Tanh && act[2].kind == ActivationKind::Tanh) {
+      // One vectorized pass: the separate passes below cost a call and a copy per activation and
+      // unit block, 13% of a batch-8 run.
+      if (fused) {
         kernels::lstm_cell_f32(g, xw, c, h, n);
         return;
       }
