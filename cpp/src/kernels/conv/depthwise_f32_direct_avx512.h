@@ -159,6 +159,7 @@ template <int kK>
 inline void dw_s1_rows_channels(const ConvGeometry& g, int64_t multiplier, const float* x, const float* w,
                                 const float* bias, float* y, int64_t c0, int64_t c1, const DepthwiseEpilogue& ep) {
   constexpr int R = 4;  // output rows per strip step
+  constexpr int64_t kBandRows = 4 * R;
   const int64_t H = g.input[0], W = g.input[1], OH = g.output[0], OW = g.output[1];
   const int64_t dw = g.dilation[1], pt = g.pad_begin[0], pl = g.pad_begin[1];
   const int64_t in_size = H * W, out_size = OH * OW;
@@ -173,54 +174,61 @@ inline void dw_s1_rows_channels(const ConvGeometry& g, int64_t multiplier, const
     __m512 wv[kK * kK];
     for (int t = 0; t < kK * kK; ++t) wv[t] = _mm512_set1_ps(w[o * kK * kK + t]);
     const __m512 vb = _mm512_set1_ps(bias != nullptr ? bias[o] : 0.0f);
-    for (int64_t ow0 = 0; ow0 < OW; ow0 += 16) {
-      int64_t c_first[kK];
-      __mmask16 m[kK];
-      for (int j = 0; j < kK; ++j) {
-        c_first[j] = ow0 + j * dw - pl;
-        m[j] = _mm512_cmplt_epu32_mask(_mm512_add_epi32(iota, _mm512_set1_epi32(static_cast<int>(c_first[j]))), vw);
-      }
-      const __mmask16 m_next =
-          _mm512_cmplt_epu32_mask(_mm512_add_epi32(iota, _mm512_set1_epi32(static_cast<int>(c_first[0] + 16))), vw);
-      const int64_t n = OW - ow0 < 16 ? OW - ow0 : 16;
-      const __mmask16 live = static_cast<__mmask16>(n == 16 ? 0xFFFFu : (1u << n) - 1u);
-      for (int64_t oh0 = 0; oh0 < OH; oh0 += R) {
-        __m512 acc[R];
-        for (int r = 0; r < R; ++r) acc[r] = vb;
-        // Input row oh0 - pt + k is tap row i of output row oh0 + k - i.
-#pragma GCC unroll 8
-        for (int k = 0; k < R + kK - 1; ++k) {
-          const int64_t ih = oh0 - pt + k;
-          if (ih < 0 || ih >= H) continue;
-          const float* row = xc + ih * W;
-          __m512 v[kK];
-          if (adjacent) {
-            // The 16 + kK - 1 columns from the first tap's: two loads, the shifts in registers.
-            const __m512 a = _mm512_maskz_loadu_ps(m[0], row + c_first[0]);
-            const __m512 b = _mm512_maskz_loadu_ps(m_next, row + c_first[0] + 16);
-            v[0] = a;
-#pragma GCC unroll 5
-            for (int j = 1; j < kK; ++j) v[j] = dw_shift_lanes(a, b, j);
-          } else {
-#pragma GCC unroll 5
-            for (int j = 0; j < kK; ++j) v[j] = _mm512_maskz_loadu_ps(m[j], row + c_first[j]);
-          }
-#pragma GCC unroll 5
-          for (int j = 0; j < kK; ++j)
-#pragma GCC unroll 5
-            for (int i = 0; i < kK; ++i) {
-              const int r = k - i;
-              if (r >= 0 && r < R) acc[r] = _mm512_fmadd_ps(v[j], wv[i * kK + j], acc[r]);
-            }
+    // Bands of output rows, the strips of a band one after the other: the input streams through
+    // once, top to bottom, and a band's rows stay in L1 across its strips. Strips down the whole
+    // plane instead read it once per strip, a miss per row when it comes from L3 (a producer's
+    // output): 144x56x56 took 0.30 ms in MobileNetV2 against 0.19 in bands.
+    for (int64_t oh_band = 0; oh_band < OH; oh_band += kBandRows) {
+      for (int64_t ow0 = 0; ow0 < OW; ow0 += 16) {
+        int64_t c_first[kK];
+        __mmask16 m[kK];
+        for (int j = 0; j < kK; ++j) {
+          c_first[j] = ow0 + j * dw - pl;
+          m[j] = _mm512_cmplt_epu32_mask(_mm512_add_epi32(iota, _mm512_set1_epi32(static_cast<int>(c_first[j]))), vw);
         }
-        const int rows = OH - oh0 < R ? static_cast<int>(OH - oh0) : R;
-        for (int r = 0; r < rows; ++r) {
-          const int64_t at = (oh0 + r) * OW + ow0;
-          __m512 v = acc[r];
-          if (zc != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(live, zc + at));
-          v = _mm512_maskz_min_ps(static_cast<__mmask16>(0xFFFF), hi,
-                                  _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), lo, v));
-          _mm512_mask_storeu_ps(yc + at, live, v);
+        const __mmask16 m_next =
+            _mm512_cmplt_epu32_mask(_mm512_add_epi32(iota, _mm512_set1_epi32(static_cast<int>(c_first[0] + 16))), vw);
+        const int64_t n = OW - ow0 < 16 ? OW - ow0 : 16;
+        const __mmask16 live = static_cast<__mmask16>(n == 16 ? 0xFFFFu : (1u << n) - 1u);
+        const int64_t oh_end = OH - oh_band < kBandRows ? OH : oh_band + kBandRows;
+        for (int64_t oh0 = oh_band; oh0 < oh_end; oh0 += R) {
+          __m512 acc[R];
+          for (int r = 0; r < R; ++r) acc[r] = vb;
+          // Input row oh0 - pt + k is tap row i of output row oh0 + k - i.
+#pragma GCC unroll 8
+          for (int k = 0; k < R + kK - 1; ++k) {
+            const int64_t ih = oh0 - pt + k;
+            if (ih < 0 || ih >= H) continue;
+            const float* row = xc + ih * W;
+            __m512 v[kK];
+            if (adjacent) {
+              // The 16 + kK - 1 columns from the first tap's: two loads, the shifts in registers.
+              const __m512 a = _mm512_maskz_loadu_ps(m[0], row + c_first[0]);
+              const __m512 b = _mm512_maskz_loadu_ps(m_next, row + c_first[0] + 16);
+              v[0] = a;
+#pragma GCC unroll 5
+              for (int j = 1; j < kK; ++j) v[j] = dw_shift_lanes(a, b, j);
+            } else {
+#pragma GCC unroll 5
+              for (int j = 0; j < kK; ++j) v[j] = _mm512_maskz_loadu_ps(m[j], row + c_first[j]);
+            }
+#pragma GCC unroll 5
+            for (int j = 0; j < kK; ++j)
+#pragma GCC unroll 5
+              for (int i = 0; i < kK; ++i) {
+                const int r = k - i;
+                if (r >= 0 && r < R) acc[r] = _mm512_fmadd_ps(v[j], wv[i * kK + j], acc[r]);
+              }
+          }
+          const int rows = OH - oh0 < R ? static_cast<int>(OH - oh0) : R;
+          for (int r = 0; r < rows; ++r) {
+            const int64_t at = (oh0 + r) * OW + ow0;
+            __m512 v = acc[r];
+            if (zc != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(live, zc + at));
+            v = _mm512_maskz_min_ps(static_cast<__mmask16>(0xFFFF), hi,
+                                    _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), lo, v));
+            _mm512_mask_storeu_ps(yc + at, live, v);
+          }
         }
       }
     }
@@ -258,6 +266,7 @@ inline void dw_s2_channels(const ConvGeometry& g, int64_t multiplier, const floa
   const int64_t pt = g.rank == 2 ? g.pad_begin[0] : 0, pl = g.pad_begin[s];
   const int taps = kh * kw;
   const int64_t in_size = H * W, out_size = OH * OW;
+  constexpr int64_t kBandRows = 8;
   const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
@@ -271,49 +280,52 @@ inline void dw_s2_channels(const ConvGeometry& g, int64_t multiplier, const floa
     __m512 wv[kDwFlatMaxTaps];
     for (int t = 0; t < taps; ++t) wv[t] = _mm512_set1_ps(w[o * taps + t]);
     const __m512 vb = _mm512_set1_ps(bias != nullptr ? bias[o] : 0.0f);
-    for (int64_t ow0 = 0; ow0 < OW; ow0 += 16) {
-      // Per column tap j: the first input column and the masks of the two loads' lanes inside the row.
-      int64_t c_first[kDwFlatMaxTaps];
-      __mmask16 m0[kDwFlatMaxTaps], m1[kDwFlatMaxTaps];
-      for (int j = 0; j < kw; ++j) {
-        c_first[j] = 2 * ow0 + j * dw - pl;
-        const __m512i cols = _mm512_add_epi32(iota, _mm512_set1_epi32(static_cast<int>(c_first[j])));
-        m0[j] = _mm512_cmplt_epu32_mask(cols, vw);
-        m1[j] = _mm512_cmplt_epu32_mask(_mm512_add_epi32(cols, sixteen), vw);
-      }
-      const int64_t n = OW - ow0 < 16 ? OW - ow0 : 16;
-      const __mmask16 live = static_cast<__mmask16>(n == 16 ? 0xFFFFu : (1u << n) - 1u);
-      for (int64_t oh = 0; oh < OH; ++oh) {
-        __m512 acc[2] = {vb, _mm512_setzero_ps()};
-#pragma GCC unroll 5
-        for (int i = 0; i < kh; ++i) {
-          const int64_t ih = oh * sh + i * dh - pt;
-          if (ih < 0 || ih >= H) continue;
-          const float* row = xc + ih * W;
-          if (kKw == 3 && adjacent) {
-            // Taps 0 and 1 are the even and odd lanes of the same 32 columns.
-            const float* p = row + c_first[0];
-            const __m512 a = _mm512_maskz_loadu_ps(m0[0], p), b = _mm512_maskz_loadu_ps(m1[0], p + 16);
-            acc[0] = _mm512_fmadd_ps(_mm512_permutex2var_ps(a, even, b), wv[i * 3], acc[0]);
-            acc[1] = _mm512_fmadd_ps(_mm512_permutex2var_ps(a, odd, b), wv[i * 3 + 1], acc[1]);
-            const float* p2 = row + c_first[2];
-            const __m512 c = _mm512_maskz_loadu_ps(m0[2], p2), d = _mm512_maskz_loadu_ps(m1[2], p2 + 16);
-            acc[0] = _mm512_fmadd_ps(_mm512_permutex2var_ps(c, even, d), wv[i * 3 + 2], acc[0]);
-            continue;
-          }
-#pragma GCC unroll 5
-          for (int j = 0; j < kw; ++j) {
-            const float* p = row + c_first[j];
-            const __m512 a = _mm512_maskz_loadu_ps(m0[j], p), b = _mm512_maskz_loadu_ps(m1[j], p + 16);
-            acc[j & 1] = _mm512_fmadd_ps(_mm512_permutex2var_ps(a, even, b), wv[i * kw + j], acc[j & 1]);
-          }
+    for (int64_t oh_band = 0; oh_band < OH; oh_band += kBandRows) {  // as dw_s1_rows_channels
+      for (int64_t ow0 = 0; ow0 < OW; ow0 += 16) {
+        // Per column tap j: the first input column and the masks of the two loads' lanes inside the row.
+        int64_t c_first[kDwFlatMaxTaps];
+        __mmask16 m0[kDwFlatMaxTaps], m1[kDwFlatMaxTaps];
+        for (int j = 0; j < kw; ++j) {
+          c_first[j] = 2 * ow0 + j * dw - pl;
+          const __m512i cols = _mm512_add_epi32(iota, _mm512_set1_epi32(static_cast<int>(c_first[j])));
+          m0[j] = _mm512_cmplt_epu32_mask(cols, vw);
+          m1[j] = _mm512_cmplt_epu32_mask(_mm512_add_epi32(cols, sixteen), vw);
         }
-        __m512 v = _mm512_add_ps(acc[0], acc[1]);
-        float* dst = yc + oh * OW + ow0;
-        if (zc != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(live, zc + oh * OW + ow0));
-        v = _mm512_maskz_min_ps(static_cast<__mmask16>(0xFFFF), hi,
-                                _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), lo, v));
-        _mm512_mask_storeu_ps(dst, live, v);
+        const int64_t n = OW - ow0 < 16 ? OW - ow0 : 16;
+        const __mmask16 live = static_cast<__mmask16>(n == 16 ? 0xFFFFu : (1u << n) - 1u);
+        const int64_t oh_end = OH - oh_band < kBandRows ? OH : oh_band + kBandRows;
+        for (int64_t oh = oh_band; oh < oh_end; ++oh) {
+          __m512 acc[2] = {vb, _mm512_setzero_ps()};
+#pragma GCC unroll 5
+          for (int i = 0; i < kh; ++i) {
+            const int64_t ih = oh * sh + i * dh - pt;
+            if (ih < 0 || ih >= H) continue;
+            const float* row = xc + ih * W;
+            if (kKw == 3 && adjacent) {
+              // Taps 0 and 1 are the even and odd lanes of the same 32 columns.
+              const float* p = row + c_first[0];
+              const __m512 a = _mm512_maskz_loadu_ps(m0[0], p), b = _mm512_maskz_loadu_ps(m1[0], p + 16);
+              acc[0] = _mm512_fmadd_ps(_mm512_permutex2var_ps(a, even, b), wv[i * 3], acc[0]);
+              acc[1] = _mm512_fmadd_ps(_mm512_permutex2var_ps(a, odd, b), wv[i * 3 + 1], acc[1]);
+              const float* p2 = row + c_first[2];
+              const __m512 c = _mm512_maskz_loadu_ps(m0[2], p2), d = _mm512_maskz_loadu_ps(m1[2], p2 + 16);
+              acc[0] = _mm512_fmadd_ps(_mm512_permutex2var_ps(c, even, d), wv[i * 3 + 2], acc[0]);
+              continue;
+            }
+#pragma GCC unroll 5
+            for (int j = 0; j < kw; ++j) {
+              const float* p = row + c_first[j];
+              const __m512 a = _mm512_maskz_loadu_ps(m0[j], p), b = _mm512_maskz_loadu_ps(m1[j], p + 16);
+              acc[j & 1] = _mm512_fmadd_ps(_mm512_permutex2var_ps(a, even, b), wv[i * kw + j], acc[j & 1]);
+            }
+          }
+          __m512 v = _mm512_add_ps(acc[0], acc[1]);
+          float* dst = yc + oh * OW + ow0;
+          if (zc != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(live, zc + oh * OW + ow0));
+          v = _mm512_maskz_min_ps(static_cast<__mmask16>(0xFFFF), hi,
+                                  _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), lo, v));
+          _mm512_mask_storeu_ps(dst, live, v);
+        }
       }
     }
   }
