@@ -1,6 +1,6 @@
 #pragma once
 
-// Three depthwise kernels that read the input planes where they are, AVX-512 only.
+// Four depthwise kernels that read the input planes where they are, AVX-512 only.
 //
 // Flat: stride 1 where output rows are as wide as input rows ("same" width padding, MobileNet's
 // 3x3 pad 1), for planes too narrow for the row kernel (7 x 7) and 1-D windows: output q =
@@ -19,6 +19,9 @@
 // of the 32 input columns from the tap's first one: two (masked) loads and one two-source
 // permute (3-wide windows: taps 0 and 1 share their loads as even and odd lanes), no plane
 // copy. Masks zero the columns outside the row; rows outside the plane are skipped.
+//
+// Packed stride-2 rows: at width stride 2 with output rows 4 to 8 wide (MobileNet's 14x14 ->
+// 7x7), 2 to 4 output rows share one vector; see dw_s2_packed_channels.
 //
 // Include only from kernels/x86_avx512/ (compiled with its flags); local to that unit.
 #include <immintrin.h>
@@ -328,6 +331,104 @@ inline void dw_s2_channels(const ConvGeometry& g, int64_t multiplier, const floa
         }
       }
     }
+  }
+}
+
+// Whether the packed stride-2 kernel serves the window: rank 2, width stride 2, output rows 4
+// to 8 wide, so that 2 to 4 of them fill one vector, and at most 9 taps: a load and a permute per
+// tap and row cost more than the channels-in-lanes kernel's transposes beyond (5x5, 240x14x14:
+// 0.034 ms there, 0.047 here; 3x3, 576x14x14: 0.044 there, 0.029 here).
+constexpr int kDwPackedMaxTaps = 9;
+inline bool dw_s2_packed_serves(const ConvGeometry& g) {
+  if (g.rank != 2 || g.kernel_size() > kDwPackedMaxTaps) return false;
+  for (int d = 0; d < 2; ++d)
+    if (g.stride[d] < 1 || g.output[d] < 1 || g.input[d] < 1 || g.pad_begin[d] < 0) return false;
+  return g.stride[1] == 2 && g.output[1] >= 4 && g.output[1] <= 8 && g.input[1] < (int64_t{1} << 30);
+}
+
+// kP output rows of OW <= 16 / kP columns in one vector, lane l serving row l / OW, column
+// l % OW, so the 7-wide rows of a 14x14 -> 7x7 layer fill 14 lanes, not 7 of 16. Output rows are
+// contiguous in the plane: the kP rows are one store. Each row's taps are one load of the 16
+// input columns from the tap's first (2 (OW - 1) < 16), its even lanes moved into the row's
+// lanes by a permute, and a multiply-add masked to them.
+template <int kP, int kKh, int kKw>
+inline void dw_s2_packed_channels(const ConvGeometry& g, int64_t multiplier, const float* x, const float* w,
+                                  const float* bias, float* y, int64_t c0, int64_t c1, const DepthwiseEpilogue& ep) {
+  const int64_t H = g.input[0], W = g.input[1], OH = g.output[0], OW = g.output[1];
+  const int kh = kKh > 0 ? kKh : static_cast<int>(g.kernel[0]);
+  const int kw = kKw > 0 ? kKw : static_cast<int>(g.kernel[1]);
+  const int64_t sh = g.stride[0], dh = g.dilation[0], dw = g.dilation[1], pt = g.pad_begin[0], pl = g.pad_begin[1];
+  const int taps = kh * kw;
+  const int64_t in_size = H * W, out_size = OH * OW;
+  alignas(64) int32_t even_of_lane[16];
+  for (int l = 0; l < 16; ++l) even_of_lane[l] = static_cast<int32_t>(2 * (l % OW));
+  const __m512i idx = _mm512_load_si512(even_of_lane);
+  __mmask16 row_lanes[kP];
+  for (int p = 0; p < kP; ++p) row_lanes[p] = static_cast<__mmask16>(((1u << OW) - 1u) << (p * OW));
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i vw = _mm512_set1_epi32(static_cast<int>(W));
+  int64_t c_first[kDwPackedMaxTaps];
+  __mmask16 cols_inside[kDwPackedMaxTaps];
+  for (int j = 0; j < kw; ++j) {
+    c_first[j] = j * dw - pl;
+    cols_inside[j] =
+        _mm512_cmplt_epu32_mask(_mm512_add_epi32(iota, _mm512_set1_epi32(static_cast<int>(c_first[j]))), vw);
+  }
+  const __m512 lo = _mm512_set1_ps(ep.lo), hi = _mm512_set1_ps(ep.hi);
+  for (int64_t o = c0; o < c1; ++o) {
+    const float* xc = x + (o / multiplier) * in_size;
+    float* yc = y + o * out_size;
+    const float* zc = ep.z != nullptr ? ep.z + o * out_size : nullptr;
+    __m512 wv[kDwPackedMaxTaps];
+    for (int t = 0; t < taps; ++t) wv[t] = _mm512_set1_ps(w[o * taps + t]);
+    const __m512 vb = _mm512_set1_ps(bias != nullptr ? bias[o] : 0.0f);
+    for (int64_t oh0 = 0; oh0 < OH; oh0 += kP) {
+      // One accumulator per packed row: their lanes are disjoint, and the rows' chains of
+      // multiply-adds run side by side.
+      __m512 acc[kP];
+      for (int p = 0; p < kP; ++p) acc[p] = _mm512_setzero_ps();
+#pragma GCC unroll 5
+      for (int i = 0; i < kh; ++i) {
+#pragma GCC unroll 4
+        for (int p = 0; p < kP; ++p) {
+          const int64_t ih = (oh0 + p) * sh + i * dh - pt;
+          if (ih < 0 || ih >= H) continue;  // also the rows past OH of the last group
+          const float* row = xc + ih * W;
+#pragma GCC unroll 5
+          for (int j = 0; j < kw; ++j) {
+            const __m512 a = _mm512_maskz_loadu_ps(cols_inside[j], row + c_first[j]);
+            acc[p] = _mm512_mask3_fmadd_ps(_mm512_permutexvar_ps(idx, a), wv[i * kw + j], acc[p], row_lanes[p]);
+          }
+        }
+      }
+      __m512 v = vb;
+      for (int p = 0; p < kP; ++p) v = _mm512_add_ps(v, acc[p]);
+      const int64_t rows = OH - oh0 < kP ? OH - oh0 : kP;
+      const __mmask16 live = static_cast<__mmask16>((1u << (rows * OW)) - 1u);
+      if (zc != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(live, zc + oh0 * OW));
+      v = _mm512_maskz_min_ps(static_cast<__mmask16>(0xFFFF), hi,
+                              _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), lo, v));
+      _mm512_mask_storeu_ps(yc + oh0 * OW, live, v);
+    }
+  }
+}
+
+template <int kP>
+inline void dw_s2_packed_rows(const ConvGeometry& g, int64_t multiplier, const float* x, const float* w,
+                              const float* bias, float* y, int64_t c0, int64_t c1, const DepthwiseEpilogue& ep) {
+  if (g.kernel[0] == 3 && g.kernel[1] == 3) {
+    dw_s2_packed_channels<kP, 3, 3>(g, multiplier, x, w, bias, y, c0, c1, ep);
+  } else {
+    dw_s2_packed_channels<kP, 0, 0>(g, multiplier, x, w, bias, y, c0, c1, ep);
+  }
+}
+
+inline void dw_s2_packed(const ConvGeometry& g, int64_t multiplier, const float* x, const float* w, const float* bias,
+                         float* y, int64_t c0, int64_t c1, const DepthwiseEpilogue& ep) {
+  switch (16 / g.output[1]) {
+    case 2: dw_s2_packed_rows<2>(g, multiplier, x, w, bias, y, c0, c1, ep); break;
+    case 3: dw_s2_packed_rows<3>(g, multiplier, x, w, bias, y, c0, c1, ep); break;
+    default: dw_s2_packed_rows<4>(g, multiplier, x, w, bias, y, c0, c1, ep);
   }
 }
 

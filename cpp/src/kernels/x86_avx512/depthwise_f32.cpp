@@ -28,6 +28,8 @@ void depthwise_f32__avx512(const ConvGeometry& g, int64_t multiplier, const floa
     dw_s1_rows(g, multiplier, x, w, bias, y, c0, c1, ep);
   } else if (dw_s2_serves(g)) {
     dw_s2(g, multiplier, x, w, bias, y, c0, c1, ep);
+  } else if (dw_s2_packed_serves(g)) {
+    dw_s2_packed(g, multiplier, x, w, bias, y, c0, c1, ep);
   } else if (dw_flat_serves(g)) {
     dw_flat(g, multiplier, x, w, bias, y, c0, c1, ep);
   } else {
