@@ -35,6 +35,21 @@ namespace {
 
 constexpr int kDwFlatMaxTaps = 25;
 
+// Output channel o of the kernels below: its input plane (channel o / multiplier), output and
+// residual planes and bias; its `taps` weights are broadcast into wv.
+struct DwChannel {
+  const float* x;
+  float* y;
+  const float* z;
+  __m512 bias;
+};
+inline DwChannel dw_channel(int64_t o, int64_t multiplier, const float* x, const float* w, const float* bias, float* y,
+                            const DepthwiseEpilogue& ep, int64_t in_size, int64_t out_size, int taps, __m512* wv) {
+  for (int t = 0; t < taps; ++t) wv[t] = _mm512_set1_ps(w[o * taps + t]);
+  return {x + (o / multiplier) * in_size, y + o * out_size, ep.z != nullptr ? ep.z + o * out_size : nullptr,
+          _mm512_set1_ps(bias != nullptr ? bias[o] : 0.0f)};
+}
+
 // Whether the flat kernel serves the window: rank 1 or 2, stride 1, output width = input width,
 // at most kDwFlatMaxTaps taps (their weights stay in registers).
 inline bool dw_flat_serves(const ConvGeometry& g) {
@@ -72,12 +87,8 @@ inline void dw_flat_channels(const ConvGeometry& g, int64_t multiplier, const fl
   const __m512i one = _mm512_set1_epi32(1);
   const __m512 lo = _mm512_set1_ps(ep.lo), hi = _mm512_set1_ps(ep.hi);
   for (int64_t o = c0; o < c1; ++o) {
-    const float* xc = x + (o / multiplier) * in_size;
-    float* yc = y + o * out_size;
-    const float* zc = ep.z != nullptr ? ep.z + o * out_size : nullptr;
     __m512 wv[kDwFlatMaxTaps];
-    for (int t = 0; t < taps; ++t) wv[t] = _mm512_set1_ps(w[o * taps + t]);
-    const __m512 vb = _mm512_set1_ps(bias != nullptr ? bias[o] : 0.0f);
+    const auto [xc, yc, zc, vb] = dw_channel(o, multiplier, x, w, bias, y, ep, in_size, out_size, taps, wv);
     __m512i row = _mm512_load_si512(r0), col = _mm512_load_si512(col0);
     for (int64_t q = 0; q < out_size; q += 16) {
       const int64_t left = out_size - q;
@@ -171,12 +182,8 @@ inline void dw_s1_rows_channels(const ConvGeometry& g, int64_t multiplier, const
   const __m512i vw = _mm512_set1_epi32(static_cast<int>(W));
   const __m512 lo = _mm512_set1_ps(ep.lo), hi = _mm512_set1_ps(ep.hi);
   for (int64_t o = c0; o < c1; ++o) {
-    const float* xc = x + (o / multiplier) * in_size;
-    float* yc = y + o * out_size;
-    const float* zc = ep.z != nullptr ? ep.z + o * out_size : nullptr;
     __m512 wv[kK * kK];
-    for (int t = 0; t < kK * kK; ++t) wv[t] = _mm512_set1_ps(w[o * kK * kK + t]);
-    const __m512 vb = _mm512_set1_ps(bias != nullptr ? bias[o] : 0.0f);
+    const auto [xc, yc, zc, vb] = dw_channel(o, multiplier, x, w, bias, y, ep, in_size, out_size, kK * kK, wv);
     // Bands of output rows, the strips of a band one after the other: the input streams through
     // once, top to bottom, and a band's rows stay in L1 across its strips. Strips down the whole
     // plane instead read it once per strip, a miss per row when it comes from L3 (a producer's
@@ -277,12 +284,8 @@ inline void dw_s2_channels(const ConvGeometry& g, int64_t multiplier, const floa
   const __m512i vw = _mm512_set1_epi32(static_cast<int>(W)), sixteen = _mm512_set1_epi32(16);
   const __m512 lo = _mm512_set1_ps(ep.lo), hi = _mm512_set1_ps(ep.hi);
   for (int64_t o = c0; o < c1; ++o) {
-    const float* xc = x + (o / multiplier) * in_size;
-    float* yc = y + o * out_size;
-    const float* zc = ep.z != nullptr ? ep.z + o * out_size : nullptr;
     __m512 wv[kDwFlatMaxTaps];
-    for (int t = 0; t < taps; ++t) wv[t] = _mm512_set1_ps(w[o * taps + t]);
-    const __m512 vb = _mm512_set1_ps(bias != nullptr ? bias[o] : 0.0f);
+    const auto [xc, yc, zc, vb] = dw_channel(o, multiplier, x, w, bias, y, ep, in_size, out_size, taps, wv);
     for (int64_t oh_band = 0; oh_band < OH; oh_band += kBandRows) {  // as dw_s1_rows_channels
       for (int64_t ow0 = 0; ow0 < OW; ow0 += 16) {
         // Per column tap j: the first input column and the masks of the two loads' lanes inside the row.
@@ -376,12 +379,8 @@ inline void dw_s2_packed_channels(const ConvGeometry& g, int64_t multiplier, con
   }
   const __m512 lo = _mm512_set1_ps(ep.lo), hi = _mm512_set1_ps(ep.hi);
   for (int64_t o = c0; o < c1; ++o) {
-    const float* xc = x + (o / multiplier) * in_size;
-    float* yc = y + o * out_size;
-    const float* zc = ep.z != nullptr ? ep.z + o * out_size : nullptr;
     __m512 wv[kDwPackedMaxTaps];
-    for (int t = 0; t < taps; ++t) wv[t] = _mm512_set1_ps(w[o * taps + t]);
-    const __m512 vb = _mm512_set1_ps(bias != nullptr ? bias[o] : 0.0f);
+    const auto [xc, yc, zc, vb] = dw_channel(o, multiplier, x, w, bias, y, ep, in_size, out_size, taps, wv);
     for (int64_t oh0 = 0; oh0 < OH; oh0 += kP) {
       // One accumulator per packed row: their lanes are disjoint, and the rows' chains of
       // multiply-adds run side by side.
@@ -397,7 +396,9 @@ inline void dw_s2_packed_channels(const ConvGeometry& g, int64_t multiplier, con
 #pragma GCC unroll 5
           for (int j = 0; j < kw; ++j) {
             const __m512 a = _mm512_maskz_loadu_ps(cols_inside[j], row + c_first[j]);
-            acc[p] = _mm512_mask3_fmadd_ps(_mm512_permutexvar_ps(idx, a), wv[i * kw + j], acc[p], row_lanes[p]);
+            // The all-lanes mask form of the permute, for the reason F32Avx512::max gives.
+            const __m512 even = _mm512_maskz_permutexvar_ps(static_cast<__mmask16>(0xFFFF), idx, a);
+            acc[p] = _mm512_mask3_fmadd_ps(even, wv[i * kw + j], acc[p], row_lanes[p]);
           }
         }
       }
