@@ -5,13 +5,6 @@
 
 namespace onyxrt::kernels {
 
-void winograd_f32__generic_input(const WinogradBand& band, const float* x, float* v, float* work) {
-  winograd_input<simd::F32Portable>(band, x, v, work);
-}
-
-void winograd_f32__generic_output(const WinogradBand& band, const float* prod, const float* bias, const float* z,
-                                  bool clamp, float lo, float hi, float* y) {
-  winograd_output<simd::F32Portable>(band, prod, bias, z, clamp, lo, hi, y);
-}
+ONYXRT_WINOGRAD_F32_DEFINE(generic, simd::F32Portable)
 
 }  // namespace onyxrt::kernels

@@ -162,3 +162,14 @@ void winograd_output(const WinogradBand& band, const float* prod, const float* b
 
 }  // namespace
 }  // namespace onyxrt::kernels
+
+// The variants of one ISA, named winograd_f32__<isa>_{input,output} as winograd/variants.h
+// lists them, over that unit's vocabulary S.
+#define ONYXRT_WINOGRAD_F32_DEFINE(isa, S)                                                                   \
+  void winograd_f32__##isa##_input(const WinogradBand& band, const float* x, float* v, float* work) {        \
+    winograd_input<S>(band, x, v, work);                                                                     \
+  }                                                                                                          \
+  void winograd_f32__##isa##_output(const WinogradBand& band, const float* prod, const float* bias,          \
+                                    const float* z, bool clamp, float lo, float hi, float* y) {              \
+    winograd_output<S>(band, prod, bias, z, clamp, lo, hi, y);                                               \
+  }

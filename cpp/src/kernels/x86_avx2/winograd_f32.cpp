@@ -5,13 +5,6 @@
 
 namespace onyxrt::kernels {
 
-void winograd_f32__avx2_input(const WinogradBand& band, const float* x, float* v, float* work) {
-  winograd_input<simd::F32Avx2>(band, x, v, work);
-}
-
-void winograd_f32__avx2_output(const WinogradBand& band, const float* prod, const float* bias, const float* z,
-                                  bool clamp, float lo, float hi, float* y) {
-  winograd_output<simd::F32Avx2>(band, prod, bias, z, clamp, lo, hi, y);
-}
+ONYXRT_WINOGRAD_F32_DEFINE(avx2, simd::F32Avx2)
 
 }  // namespace onyxrt::kernels
