@@ -35,9 +35,10 @@ class WinogradWeightsF32 {
 // Whether winograd_conv_f32 computes this geometry (g.channels: input channels of the one group).
 bool winograd_f32_supported(const ConvGeometry& g);
 
-// y ([m, output...]) = conv(x ([c, input...]), W) + epilogue (bias per channel, then Z, then the
-// clamp) for one image, on up to `threads` threads.
-void winograd_conv_f32(const ConvGeometry& g, const WinogradWeightsF32& w, const float* x, float* y,
+// y ([batch, m, output...]) = conv(x ([batch, c, input...]), W) + epilogue (bias per channel,
+// then Z, shaped as y, then the clamp), on up to `threads` threads. The tiles of several images
+// share the point GEMMs, so small planes reuse each transformed weight as large ones do.
+void winograd_conv_f32(const ConvGeometry& g, const WinogradWeightsF32& w, int64_t batch, const float* x, float* y,
                        const ConvDirectEpilogue& epilogue, int threads);
 
 }  // namespace onyxrt::kernels

@@ -69,7 +69,7 @@ inline void winograd_split_phases(const float* row, int64_t in_w, int64_t pad_le
 template <class S>
 void winograd_input(const WinogradBand& band, const float* x, float* v, float* work) {
   const int64_t tiles_x = band.tiles_x, width = tiles_x + 1, phases = 4 * width;
-  const int64_t tiles = band.tiles(), plane = band.channels * tiles;  // floats per point in v
+  const int64_t plane = band.channels * band.point_tiles;  // floats per point in v
   float* rows = work;                 // [6 input rows][4 phases][width]: rows[j][p][tx] = row j at 4 tx + p
   float* cols = work + 6 * phases;    // [6][4 phases][width]: B^T applied down each column
   for (int64_t c = 0; c < band.channels; ++c) {
@@ -88,7 +88,7 @@ void winograd_input(const WinogradBand& band, const float* x, float* v, float* w
       winograd_input_columns(rows, rows + phases, rows + 2 * phases, rows + 3 * phases, rows + 4 * phases,
                              rows + 5 * phases, phases, cols, phases);
       // Across each row: element j of tile tx is phase j of tx (j < 4), phase j - 4 of tx + 1.
-      float* out = v + c * tiles + (ty - band.ty0) * tiles_x;
+      float* out = v + c * band.point_tiles + band.first_tile + (ty - band.ty0) * tiles_x;
       for (int i = 0; i < 6; ++i) {
         const float* ci = cols + i * phases;
         winograd_input_columns(ci, ci + width, ci + 2 * width, ci + 3 * width, ci + 1, ci + width + 1, tiles_x,
@@ -116,7 +116,7 @@ void winograd_output(const WinogradBand& band, const float* prod, const float* b
   constexpr int L = S::kLanes;
   static_assert(L == 8 || L == 16, "a transposed group must hold whole rows of the 4 x 4 block");
   constexpr int kRowsPerGroup = L / 4;
-  const int64_t m_out = band.out_channels, tiles = band.tiles(), point = tiles * m_out;
+  const int64_t m_out = band.out_channels, tiles = band.tiles(), point = band.point_tiles * m_out;
   const int64_t out_hw = band.out_h * band.out_w;
   const V vlo = S::set1(lo), vhi = S::set1(hi);
   for (int64_t t = 0; t < tiles; ++t) {
@@ -126,7 +126,7 @@ void winograd_output(const WinogradBand& band, const float* prod, const float* b
     const int64_t at = 4 * ty * band.out_w + 4 * tx;
     for (int64_t o0 = 0; o0 < m_out; o0 += L) {
       const int n = static_cast<int>(std::min<int64_t>(L, m_out - o0));
-      const float* m = prod + t * m_out + o0;
+      const float* m = prod + (band.first_tile + t) * m_out + o0;
       V across[4][6];  // A^T down each of the 6 columns
       for (int k = 0; k < 6; ++k) {
         V column[6], o[4];

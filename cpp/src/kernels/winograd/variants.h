@@ -10,21 +10,26 @@ namespace onyxrt::kernels {
 
 // A band of tile rows [ty0, ty1) of one image: which inputs its tiles read and which outputs
 // they write. Tile (ty, tx) covers outputs [4 ty, 4 ty + 4) x [4 tx, 4 tx + 4) and reads inputs
-// from (4 ty - pad_top, 4 tx - pad_left), 6 x 6 of them (zero outside the image).
+// from (4 ty - pad_top, 4 tx - pad_left), 6 x 6 of them (zero outside the image). The band's
+// tiles are columns [first_tile, first_tile + tiles()) of GEMM operands that hold point_tiles
+// tiles per point, so that the bands of several images share one set of point GEMMs.
 struct WinogradBand {
   int64_t channels = 0, out_channels = 0;
   int64_t in_h = 0, in_w = 0, out_h = 0, out_w = 0;
   int64_t pad_top = 0, pad_left = 0;
   int64_t tiles_x = 0, ty0 = 0, ty1 = 0;
+  int64_t first_tile = 0, point_tiles = 0;
   int64_t tiles() const { return (ty1 - ty0) * tiles_x; }
 };
 
-// v[e][c][t] (point e = 6 i + k, channel c, tile t of the band in row-major order) = (B^T d B)
-// [i][k] of the tile's input block d in channel c. work: at least 48 * (tiles_x + 1) floats.
+// v[e][c][first_tile + t] (point e = 6 i + k, channel c, tile t of the band in row-major order;
+// point_tiles floats per (e, c)) = (B^T d B)[i][k] of the tile's input block d in channel c.
+// work: at least 48 * (tiles_x + 1) floats.
 using WinogradInputF32Fn = void (*)(const WinogradBand& band, const float* x, float* v, float* work);
 // For every tile t of the band and output channel o: the 4 x 4 outputs A^T m A of
-// m[e] = prod[e][t][o] (rows of out_channels values), plus bias[o], plus Z, clamped to [lo, hi]
-// when clamp; only the outputs inside the image are written (Z read just before each).
+// m[e] = prod[e][first_tile + t][o] (rows of out_channels values, point_tiles rows per point),
+// plus bias[o], plus Z, clamped to [lo, hi] when clamp; only the outputs inside the image are
+// written (Z read just before each).
 using WinogradOutputF32Fn = void (*)(const WinogradBand& band, const float* prod, const float* bias, const float* z,
                                      bool clamp, float lo, float hi, float* y);
 

@@ -155,28 +155,38 @@ void run_conv(const ConvShape& s, const T* x, const T* w, const Packed* packed, 
   });
 }
 
-// Every (image, group) through a direct kernel (conv_one(group, x, y, epilogue)): the residual Z
-// and a clamp activation (Relu, Clip) in its epilogue; the other activations as a pass after it.
+// A direct kernel's epilogue: a clamp activation (Relu, Clip) is fused into its stores; the
+// other activations run as a pass after it (activation_after_direct).
+kernels::ConvDirectEpilogue direct_epilogue(const ConvActivation& act) {
+  using Kind = ConvActivation::Kind;
+  kernels::ConvDirectEpilogue ep;
+  if (act.kind == Kind::Relu || act.kind == Kind::Clip) {
+    ep.clamp = true;
+    ep.lo = act.kind == Kind::Relu ? 0.0f : act.p0;
+    ep.hi = act.kind == Kind::Relu ? std::numeric_limits<float>::infinity() : act.p1;
+  }
+  return ep;
+}
+
+void activation_after_direct(const ConvActivation& act, const kernels::ConvDirectEpilogue& ep, float* y, int64_t rows,
+                             int64_t cols) {
+  if (!ep.clamp && act.kind != ConvActivation::Kind::None)
+    apply_conv_activation(act, y, static_cast<const float*>(nullptr), rows, cols, cols);
+}
+
+// Every (image, group) through a direct kernel (conv_one(group, x, y, epilogue)), with the
+// residual Z and the activation as direct_epilogue splits it.
 template <class ConvOne>
 void run_direct(const ConvShape& s, const float* x, const float* bias, float* y, const UnitTail<float>& tail,
                 ConvOne&& conv_one) {
-  using Kind = ConvActivation::Kind;
-  kernels::ConvDirectEpilogue ep;
-  const bool clamp = tail.act.kind == Kind::Relu || tail.act.kind == Kind::Clip;
-  if (clamp) {
-    ep.clamp = true;
-    ep.lo = tail.act.kind == Kind::Relu ? 0.0f : tail.act.p0;
-    ep.hi = tail.act.kind == Kind::Relu ? std::numeric_limits<float>::infinity() : tail.act.p1;
-  }
+  kernels::ConvDirectEpilogue ep = direct_epilogue(tail.act);
   for (int64_t n = 0; n < s.batch; ++n)
     for (int64_t g = 0; g < s.group; ++g) {
       ep.bias = bias != nullptr ? bias + g * s.m_g : nullptr;
       const int64_t y_offset = (n * s.m + g * s.m_g) * s.out_size;
       ep.z = tail.z != nullptr ? tail.z + y_offset : nullptr;
       conv_one(g, x + (n * s.c + g * s.c_g) * s.in_size, y + y_offset, ep);
-      if (!clamp && tail.act.kind != Kind::None)
-        apply_conv_activation(tail.act, y + y_offset, static_cast<const float*>(nullptr), s.m_g, s.out_size,
-                              s.out_size);
+      activation_after_direct(tail.act, ep, y + y_offset, s.m_g, s.out_size);
     }
 }
 
@@ -237,12 +247,14 @@ bool transposed_form_fits(const KernelInfo& info, const WindowAttributes& window
 // input channels, the output transform's with the output channels, the GEMMs' with both; 16 in
 // and 64 out at 55 x 55 measured 0.91 of onnxruntime where the direct kernel gives 1.10, 32 in
 // and 16 out 1.3-1.8 against 0.85). Its transformed weights are 4x the size of W, so the widest
-// layers (more than 256 x 256 channels) and, when X's shape is known, planes smaller than
-// 24 x 24 keep the direct kernel: there few tiles share each weight (a 256-channel 14 x 14 layer
-// measured 0.94 against the direct kernel's 0.97 of onnxruntime), while the larger weights cost
-// session creation time and memory (GoogLeNet's 14 x 14 and 7 x 7 stages doubled its creation
-// time). ONYXRT_WINOGRAD=0 in the environment turns it off (the direct kernels' rounding, for
-// comparing outputs closely with another runtime).
+// layers (more than 256 x 256 channels) keep the direct kernel, as do, when X's shape is known:
+// - planes under 14 x 14: with a few tiles per image the weights, read from memory once per
+//   call, are most of the work;
+// - planes under 24 x 24 with fewer than 96 output channels: the partial tiles at the edges
+//   (16 x 16 outputs computed for 14 x 14) cost more than narrow GEMMs save (64 -> 64 channels
+//   at 14 x 14 measured 1.18 of onnxruntime, 48 -> 128 0.78, 256 -> 256 0.60; `bench/conv.py`).
+// ONYXRT_WINOGRAD=0 in the environment turns it off (the direct kernels' rounding, for comparing
+// outputs closely with another runtime).
 bool winograd_fits(const KernelInfo& info, const Tensor& w, int64_t group, const WindowAttributes& window) {
   static const bool enabled = [] {
     const char* flag = std::getenv("ONYXRT_WINOGRAD");
@@ -250,16 +262,19 @@ bool winograd_fits(const KernelInfo& info, const Tensor& w, int64_t group, const
   }();
   if (!enabled) return false;
   constexpr int64_t kMinIn = 16, kMinOut = 32, kMinChannelProduct = 1024, kMaxChannelProduct = 256 * 256;
-  constexpr int64_t kMinPlane = 24 * 24;
+  constexpr int64_t kMinPlane = 14 * 14, kWidePlane = 24 * 24, kMinOutOnNarrowPlane = 96;
   auto all_ones = [](const std::vector<int64_t>& v) {
     return std::all_of(v.begin(), v.end(), [](int64_t x) { return x == 1; });
   };
+  const int64_t m = w.rank() == 4 ? w.dim(0) : 0, c = w.rank() == 4 ? w.dim(1) : 0;
   const std::vector<int64_t>* known = info.static_input_shape(0);
-  const bool small_plane = known != nullptr && known->size() == 4 && (*known)[2] > 0 && (*known)[3] > 0 &&
-                           (*known)[2] * (*known)[3] < kMinPlane;
+  if (known != nullptr && known->size() == 4 && (*known)[2] > 0 && (*known)[3] > 0) {
+    const int64_t plane = (*known)[2] * (*known)[3];
+    if (plane < kMinPlane || (plane < kWidePlane && m < kMinOutOnNarrowPlane)) return false;
+  }
   return group == 1 && w.rank() == 4 && w.dim(2) == 3 && w.dim(3) == 3 && all_ones(window.strides) &&
-         all_ones(window.dilations) && w.dim(1) >= kMinIn && w.dim(0) >= kMinOut &&
-         w.dim(0) * w.dim(1) >= kMinChannelProduct && w.dim(0) * w.dim(1) <= kMaxChannelProduct && !small_plane;
+         all_ones(window.dilations) && c >= kMinIn && m >= kMinOut && m * c >= kMinChannelProduct &&
+         m * c <= kMaxChannelProduct;
 }
 
 }  // namespace
@@ -383,9 +398,10 @@ void ConvCore::run_f32(const ConvShape& s, const Tensor& x, const Tensor& w, con
   } else if (use_packed && !winograd_.empty()) {
     // The constructor took only a W whose every geometry the kernel serves (winograd_fits).
     ONYXRT_ENFORCE(kernels::winograd_f32_supported(s.geometry), "Winograd convolution: unsupported geometry");
-    run_direct(s, x.data<float>(), bias, y, tail, [&](int64_t, const float* xg, float* yg, const auto& ep) {
-      kernels::winograd_conv_f32(s.geometry, winograd_, xg, yg, ep, threads);
-    });
+    kernels::ConvDirectEpilogue ep = direct_epilogue(tail.act);
+    ep.bias = bias, ep.z = tail.z;
+    kernels::winograd_conv_f32(s.geometry, winograd_, s.batch, x.data<float>(), y, ep, threads);
+    activation_after_direct(tail.act, ep, y, s.batch * s.m, s.out_size);
   } else if (use_packed && !packed_t_.empty()) {
     if (kernels::conv_direct_t_f32_supported(s.geometry, packed_t_[0])) {
       run_direct(s, x.data<float>(), bias, y, tail, [&](int64_t g, const float* xg, float* yg, const auto& ep) {
