@@ -44,9 +44,15 @@ WinogradWeightsF32::WinogradWeightsF32(const float* w, int64_t m, int64_t c) : m
   // channels and no row i gathers W again.
   const int64_t point = c * m;
   std::vector<float> taps(static_cast<size_t>(9 * point));
-  for (int64_t o = 0; o < m; ++o)
+  // In blocks of 16 output channels, so each store fills a cache line's worth of one taps row
+  // (one output channel at a time stored 9 scattered floats per input channel: a third of the
+  // transform's time).
+  constexpr int64_t kBlock = 16;
+  for (int64_t o0 = 0; o0 < m; o0 += kBlock)
     for (int64_t ci = 0; ci < c; ++ci)
-      for (int r = 0; r < 9; ++r) taps[static_cast<size_t>((ci * 9 + r) * m + o)] = w[(o * c + ci) * 9 + r];
+      for (int r = 0; r < 9; ++r)
+        for (int64_t o = o0; o < std::min(m, o0 + kBlock); ++o)
+          taps[static_cast<size_t>((ci * 9 + r) * m + o)] = w[(o * c + ci) * 9 + r];
   std::vector<float> u(static_cast<size_t>(6 * point));
   std::vector<double> half(static_cast<size_t>(3 * m));  // (G w)[i] of one input channel
   points_.reserve(kPoints);
