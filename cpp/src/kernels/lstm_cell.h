@@ -7,7 +7,8 @@
 //   i, o, f = sigmoid(g + xw) (the first 3 n values),  c~ = tanh(g + xw) (the last n),
 //   c = f c + i c~ (in place),  h = o tanh(c).
 // g holds the step's product Ht-1 R^T and xw the input projection (bias included), both gate
-// after gate (i, o, f, c; n values each). The activations are kernels/vmath.h's (same bounds).
+// after gate (i, o, f, c; n values each). The activations are kernels/vmath.h's (same bounds),
+// except that results below about 1e-38 stop there instead of going on into the denormals.
 // Dispatched to the best variant of kernels/recurrent/lstm_cell_f32.inc.
 namespace onyxrt::kernels {
 

@@ -144,17 +144,22 @@ inline float log_f32(float x) {
   return x > 0.0f ? (x == inf ? inf : y) : special;
 }
 
-// tanh(x): an odd polynomial below 0.625 (cephes tanhf), 1 - 2 / (e^2|x| + 1) above, saturated
-// at 9.1 where tanh rounds to 1.
-inline float tanh_f32(float x) {
-  const float ax = vm_abs(x);
+// tanh(x) for |x| < 0.625: an odd polynomial (cephes tanhf).
+inline float tanh_small(float x) {
   const float z = x * x;
   float p = -5.70498872745e-3f;
   p = p * z + 2.06390887954e-2f;
   p = p * z - 5.37397155531e-2f;
   p = p * z + 1.33314422036e-1f;
   p = p * z - 3.33332819422e-1f;
-  const float small = p * z * x + x;
+  return p * z * x + x;
+}
+
+// tanh(x): tanh_small below 0.625, 1 - 2 / (e^2|x| + 1) above, saturated at 9.1 where tanh
+// rounds to 1.
+inline float tanh_f32(float x) {
+  const float ax = vm_abs(x);
+  const float small = tanh_small(x);
   const float clamped = ax > 9.1f ? 9.1f : ax;  // NaN stays NaN
   const float large = 1.0f - 2.0f / (exp_f32(2.0f * clamped) + 1.0f);
   return vm_copysign(ax < 0.625f ? small : large, x);  // also gives tanh(-0) = -0
