@@ -40,9 +40,10 @@ size_t cgroup_memory_limit() {
 // Buffers from the system of this size and more go on transparent huge pages where the kernel
 // offers them (THP in "madvise" mode, the common default): their first writes then fault once per
 // 2 MiB instead of once per 4 KiB page. They are mostly the weights packed at session creation,
-// whose page faults were most of its time (resnet50 112 -> 82 ms, bert_base 345 -> 210, lstm
-// 15.6 -> 9.4; bench/compare.py). Only whole huge pages inside the buffer are advised, so its
-// partial last one costs no extra resident memory.
+// whose page faults were most of its time (bench/compare.py's median of three creations:
+// resnet50 112 -> 82 ms, lstm 15.6 -> 9.4; docs/performance.md has the first creation of a
+// process too). Only whole huge pages inside the buffer are advised, so its partial last one
+// costs no extra resident memory.
 constexpr size_t kHugePageBytes = size_t{2} << 20;
 
 void* allocate_from_system(size_t bytes) {

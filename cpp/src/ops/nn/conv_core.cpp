@@ -248,8 +248,9 @@ bool transposed_form_fits(const KernelInfo& info, const WindowAttributes& window
 // and 64 out at 55 x 55 measured 0.91 of onnxruntime where the direct kernel gives 1.10, 32 in
 // and 16 out 1.3-1.8 against 0.85). Its transformed weights are 4x the size of W, so the widest
 // layers (more than 256 x 256 channels) keep the direct kernel, as do, when X's shape is known:
-// - planes under 14 x 14: with a few tiles per image the weights, read from memory once per
-//   call, are most of the work;
+// - planes under 14 x 14: per layer they gain too (squeezenet's 64 -> 256 at 13 x 13: 0.72 of
+//   onnxruntime against 1.05), but GoogLeNet's 13 x 13 stage doubled its session creation
+//   (20 -> 41 ms, onnxruntime's 20) for 4% of its run time;
 // - planes under 24 x 24 with fewer than 96 output channels: the partial tiles at the edges
 //   (16 x 16 outputs computed for 14 x 14) cost more than narrow GEMMs save (64 -> 64 channels
 //   at 14 x 14 measured 1.18 of onnxruntime, 48 -> 128 0.78, 256 -> 256 0.60; `bench/conv.py`).
