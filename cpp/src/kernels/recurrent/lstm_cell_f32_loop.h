@@ -12,8 +12,8 @@ namespace {
 
 // The cell's activations: vmath's sigmoid and tanh, with exp_nonpositive for their exponential,
 // whose results stop at about 1e-38 instead of going on into the denormals (a gate below that is
-// off by less than 1e-37) and which costs about half of exp_f32's work. The cell runs a third
-// faster: 4.1 -> 2.8 ns a cell with its data in L1.
+// off by less than 1e-37) and which so needs neither exp_f32's second scale factor nor its upper
+// clamp. The cell runs a third faster: 4.1 -> 2.8 ns a cell with its data in L1.
 inline float cell_sigmoid(float x) {
   const float e = exp_nonpositive(-vm_abs(x));  // NaN stays NaN
   return (x < 0.0f ? e : 1.0f) / (1.0f + e);
