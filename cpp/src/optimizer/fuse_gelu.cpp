@@ -62,7 +62,7 @@ class GeluMatcher {
     std::optional<std::string> inner = operand_beside(graph_.nodes[*scale], "Mul", 0.7978845608028654);
     if (!inner) return std::nullopt;
     std::optional<size_t> sum = sole_producer(*inner, *scale);  // x + 0.044715 x^3
-    if (!sum || !is_binary(graph_.nodes[*sum], "Add")) return std::nullopt;
+    if (!sum || !is_binary_onnx_op(graph_.nodes[*sum], "Add")) return std::nullopt;
     const ir::Node& add = graph_.nodes[*sum];
     for (int side = 0; side < 2; ++side) {
       const std::string& x = add.inputs[side];
@@ -80,15 +80,8 @@ class GeluMatcher {
   }
 
  private:
-  // The node producing `value` when `reader` is its only reader.
   std::optional<size_t> sole_producer(const std::string& value, size_t reader) const {
-    auto it = producer_.find(value);
-    if (it == producer_.end() || readers_.of(value) != reader) return std::nullopt;
-    return it->second;
-  }
-
-  static bool is_binary(const ir::Node& node, const char* op_type) {
-    return is_onnx_op(node, op_type) && node.inputs.size() == 2 && node.outputs.size() == 1;
+    return optimizer::sole_producer(producer_, readers_, value, reader);
   }
 
   // A float32 constant scalar (rank 0, or one element of rank 1) within rounding of `value`.
@@ -102,7 +95,7 @@ class GeluMatcher {
 
   // Op(v, c) or Op(c, v) with c the scalar `value`: v.
   std::optional<std::string> operand_beside(const ir::Node& node, const char* op_type, double value) const {
-    if (!is_binary(node, op_type)) return std::nullopt;
+    if (!is_binary_onnx_op(node, op_type)) return std::nullopt;
     if (is_scalar(node.inputs[1], value)) return node.inputs[0];
     if (is_scalar(node.inputs[0], value)) return node.inputs[1];
     return std::nullopt;
@@ -113,7 +106,7 @@ class GeluMatcher {
     std::optional<size_t> p = sole_producer(cube, reader);
     if (!p) return std::nullopt;
     const ir::Node& node = graph_.nodes[*p];
-    if (is_binary(node, "Pow") && node.inputs[0] == x) {
+    if (is_binary_onnx_op(node, "Pow") && node.inputs[0] == x) {
       auto it = constants_.find(node.inputs[1]);
       if (it == constants_.end() || it->second->size() != 1 || it->second->rank() > 1) return std::nullopt;
       const Tensor& e = *it->second;
@@ -125,11 +118,11 @@ class GeluMatcher {
       if (exponent != 3.0) return std::nullopt;
       return std::vector<size_t>{*p};
     }
-    if (!is_binary(node, "Mul")) return std::nullopt;
+    if (!is_binary_onnx_op(node, "Mul")) return std::nullopt;
     for (int side = 0; side < 2; ++side) {
       if (node.inputs[side] != x) continue;
       std::optional<size_t> square = sole_producer(node.inputs[1 - side], *p);
-      if (square && is_binary(graph_.nodes[*square], "Mul") && graph_.nodes[*square].inputs[0] == x &&
+      if (square && is_binary_onnx_op(graph_.nodes[*square], "Mul") && graph_.nodes[*square].inputs[0] == x &&
           graph_.nodes[*square].inputs[1] == x)
         return std::vector<size_t>{*square, *p};
     }
@@ -146,7 +139,7 @@ class GeluMatcher {
     nodes.push_back(*plus_one);
     const std::string s = graph_.nodes[*plus_one].outputs[0];
     std::optional<size_t> first = readers_.of(s);
-    if (!first || !is_binary(graph_.nodes[*first], "Mul")) return std::nullopt;
+    if (!first || !is_binary_onnx_op(graph_.nodes[*first], "Mul")) return std::nullopt;
     const ir::Node& m = graph_.nodes[*first];
     const std::string& other = m.inputs[0] == s ? m.inputs[1] : m.inputs[0];
     std::optional<size_t> last;
@@ -156,7 +149,7 @@ class GeluMatcher {
       nodes.push_back(*first);
     } else if (is_scalar(other, 0.5)) {  // x * (s * 0.5)
       last = readers_.of(m.outputs[0]);
-      if (!last || !is_binary(graph_.nodes[*last], "Mul")) return std::nullopt;
+      if (!last || !is_binary_onnx_op(graph_.nodes[*last], "Mul")) return std::nullopt;
       const ir::Node& l = graph_.nodes[*last];
       if (!((l.inputs[0] == x && l.inputs[1] == m.outputs[0]) || (l.inputs[1] == x && l.inputs[0] == m.outputs[0])))
         return std::nullopt;
@@ -182,7 +175,7 @@ class GeluMatcher {
     auto it = producer_.find(match.inputs[0]);
     if (it == producer_.end() || claimed_.count(it->second) != 0) return;
     const ir::Node& add = graph_.nodes[it->second];
-    if (!is_binary(add, "Add")) return;
+    if (!is_binary_onnx_op(add, "Add")) return;
     int pattern_reads = 0;
     for (size_t n : match.nodes)
       for (const std::string& in : graph_.nodes[n].inputs) pattern_reads += in == match.inputs[0];
@@ -193,7 +186,7 @@ class GeluMatcher {
       auto matmul = producer_.find(add.inputs[side]);
       if (bias == constants_.end() || matmul == producer_.end()) continue;
       const ir::Node& mm = graph_.nodes[matmul->second];
-      if (!is_binary(mm, "MatMul")) continue;
+      if (!is_binary_onnx_op(mm, "MatMul")) continue;
       auto w = constants_.find(mm.inputs[1]);
       const Tensor& b = *bias->second;
       if (w == constants_.end() || w->second->rank() != 2 || b.dtype() != DataType::Float || b.rank() != 1 ||

@@ -95,6 +95,13 @@ std::optional<size_t> SoleReaders::of(const std::string& value) const {
   return reader->second;  // read once in all, and a node input reads it: that input is the one read
 }
 
+std::optional<size_t> sole_producer(const std::unordered_map<std::string, size_t>& producer,
+                                    const SoleReaders& readers, const std::string& value, size_t reader) {
+  auto it = producer.find(value);
+  if (it == producer.end() || readers.of(value) != reader) return std::nullopt;
+  return it->second;
+}
+
 std::unordered_map<std::string, size_t> producers(const ir::Graph& graph) {
   std::unordered_map<std::string, size_t> producer;
   for (size_t i = 0; i < graph.nodes.size(); ++i)

@@ -37,6 +37,11 @@ inline bool is_onnx_op(const ir::Node& node, const char* op_type) {
   return node.domain.empty() && node.op_type == op_type;
 }
 
+// An ai.onnx node of this op type with two inputs and one output (MatMul, Add, Mul, ...).
+inline bool is_binary_onnx_op(const ir::Node& node, const char* op_type) {
+  return is_onnx_op(node, op_type) && node.inputs.size() == 2 && node.outputs.size() == 1;
+}
+
 // Which node reads each value, for rules that absorb a node into its only consumer.
 class SoleReaders {
  public:
@@ -52,6 +57,10 @@ class SoleReaders {
 
 // The index of the node writing each value.
 std::unordered_map<std::string, size_t> producers(const ir::Graph& graph);
+
+// The node writing `value` when node `reader` is its only reader (a chain a rule may absorb).
+std::optional<size_t> sole_producer(const std::unordered_map<std::string, size_t>& producer,
+                                    const SoleReaders& readers, const std::string& value, size_t reader);
 
 // Hands out value names unused anywhere in a graph (nested subgraphs included).
 class FreshNames {

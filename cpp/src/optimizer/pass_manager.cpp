@@ -30,6 +30,7 @@ constexpr Rule kRules[] = {
     // After fuse_matmul_add: a 2-D MatMul + bias becomes a Gemm with the bias in its epilogue;
     // other ranks leave the Add to join BiasGelu / FastGelu here.
     {"fuse_gelu", GraphOptimizationLevel::Extended, fuse_gelu},
+    {"fuse_attention", GraphOptimizationLevel::Extended, fuse_attention},
     // Again after the fusions, to drop the weights they replaced.
     {"eliminate_dead_nodes", GraphOptimizationLevel::Extended, eliminate_dead_nodes},
 };

@@ -19,5 +19,6 @@ int fold_affine_into_batchnorm(ir::Model& model);
 int fuse_conv_activation(ir::Model& model);
 int fuse_matmul_add(ir::Model& model);
 int fuse_gelu(ir::Model& model);
+int fuse_attention(ir::Model& model);
 
 }  // namespace onyxrt::optimizer

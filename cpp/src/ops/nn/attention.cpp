@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <vector>
 
@@ -39,6 +40,10 @@ struct AttentionVersion {
   bool pad_short_mask;  // 24: a mask with fewer keys is padded with -inf (23: it broadcasts)
   bool windows;         // 25: left_window_size / right_window_size
   bool heads_only_3d;   // 25: q_num_heads / kv_num_heads are an error with 4-D inputs
+  // onyxrt's fused forms of the exported MatMul -> Softmax -> MatMul chain (optimizer/
+  // fuse_attention.cpp) keep the chain's semantics: Q, K and V are 3-D, and a row whose keys are
+  // all -inf gives NaN (as Softmax does), not zeros.
+  bool chain_semantics;
 };
 
 enum QkMode : int64_t { kQkRaw = 0, kQkSoftcapped = 1, kQkBiased = 2, kQkProbabilities = 3 };
@@ -67,6 +72,9 @@ struct Job {
   DataType softmax_precision = DataType::Float;
   int64_t group = 1;     // query heads per K / V head
   bool stacked = false;  // a unit holds a K / V head's whole group of query heads
+  bool hidden_rows_nan = false;
+  bool replace_hidden = false;  // MaskedMultiHeadAttention: a hidden key's score becomes hidden_value
+  C hidden_value = 0;
   int64_t units = 0, unit_rows = 0, block = 1;
 };
 
@@ -94,6 +102,18 @@ bool add_mask(const Job<C>& job, int64_t b, int64_t h, int64_t i, C* x, int64_t 
   if (job.mask == nullptr) return lo < hi;
   const C* m = job.mask->template row<C>(b, h, i);
   const int64_t sj = job.mask->stride_j;
+  if (job.replace_hidden) {  // a bool mask, as 0 / -inf: Where(keep, score, hidden_value)
+    for (int64_t j = lo; j < hi; ++j) x[j] = m[j * sj] == neg_inf<C>() ? job.hidden_value : x[j];
+    return lo < hi;
+  }
+  if (sj == 1 && job.rounding == Rounding::None) {  // the common case, in loops that vectorize
+    int64_t hidden = 0;
+    for (int64_t j = lo; j < hi; ++j) {
+      x[j] += m[j];
+      hidden += m[j] == neg_inf<C>() ? 1 : 0;
+    }
+    return hidden < hi - lo;
+  }
   bool visible = false;
   for (int64_t j = lo; j < hi; ++j) {
     const C mv = m[j * sj];
@@ -159,7 +179,7 @@ void run_block(const Job<C>& job, int64_t task, std::vector<C>& scratch) {
       softmax_row(x, n, lo, hi, job.softmax_precision);
       round_row(rd, x, n);  // the probabilities are cast back to Q's type before P V
     } else {
-      std::fill(x, x + n, C(0));
+      std::fill(x, x + n, job.hidden_rows_nan ? std::numeric_limits<C>::quiet_NaN() : C(0));
     }
     if (job.qk != nullptr && job.qk_mode == kQkProbabilities) {
       store_values(x, n, *job.qk, qk_at);
@@ -241,7 +261,9 @@ class Attention final : public OpKernel {
         q_heads_attr_(info.attr_int("q_num_heads", 0)),
         kv_heads_attr_(info.attr_int("kv_num_heads", 0)),
         qk_mode_(info.attr_int("qk_matmul_output_mode", kQkRaw)),
-        softmax_precision_(parse_softmax_precision(info, DataType::Undefined)) {
+        softmax_precision_(parse_softmax_precision(info, DataType::Undefined)),
+        has_masked_value_(version.chain_semantics && info.has_attr("masked_value")),
+        masked_value_(info.attr_float("masked_value", 0.0f)) {
     if (qk_mode_ < kQkRaw || qk_mode_ > kQkProbabilities)
       info.fail(ErrorCode::InvalidGraph, "attribute 'qk_matmul_output_mode' is ", qk_mode_, "; expected 0 to 3");
     if (q_heads_attr_ < 0 || kv_heads_attr_ < 0)
@@ -286,6 +308,8 @@ class Attention final : public OpKernel {
     if (y.size() == 0 && (qk == nullptr || qk->size() == 0)) return;
     MaskBias mask;
     const DataType compute = compute_type_for(q.dtype());
+    if (has_masked_value_ && ctx.has_input(3) && ctx.input(3).dtype() != DataType::Bool)
+      ctx.fail(ErrorCode::InvalidArgument, "keep (input 3) must be bool, got ", data_type_name(ctx.input(3).dtype()));
     if (ctx.has_input(3))
       mask = prepare_mask(ctx, ctx.input(3), compute, rounding_of(q.dtype()), d.batch, d.q_heads, d.q_len, d.total,
                           version_.pad_short_mask);
@@ -327,6 +351,9 @@ class Attention final : public OpKernel {
     if (mask.present()) job.keys.mask_keys = mask.keys;
     job.softcap = softcap_ > 0 ? round_to(job.rounding, static_cast<C>(softcap_)) : C(0);
     job.softmax_precision = softmax_precision_ != DataType::Undefined ? softmax_precision_ : q.dtype();
+    job.hidden_rows_nan = version_.chain_semantics;
+    job.replace_hidden = has_masked_value_ && mask.present();
+    job.hidden_value = static_cast<C>(masked_value_);
     plan_units(job, ctx.threads());
     run_job(job, ctx.threads());
     if (y_compute.raw() != y.raw()) narrow_from_float(y_compute.data<float>(), y);
@@ -363,6 +390,9 @@ class Attention final : public OpKernel {
       ctx.fail(ErrorCode::InvalidArgument, "V has element type ", data_type_name(v.dtype()),
                "; expected float, double, float16 or bfloat16");
     const size_t rank = q.rank();
+    if (version_.chain_semantics && (rank != 3 || k.rank() != 3 || v.rank() != 3))
+      ctx.fail(ErrorCode::InvalidArgument, "Q, K and V must all be 3-D (batch, sequence, heads x head size), got shapes ",
+               shape_to_string(q.shape()), ", ", shape_to_string(k.shape()), " and ", shape_to_string(v.shape()));
     if ((rank != 3 && rank != 4) || k.rank() != rank || v.rank() != rank)
       ctx.fail(ErrorCode::InvalidArgument, "Q, K and V must all be 3-D or all 4-D, got shapes ",
                shape_to_string(q.shape()), ", ", shape_to_string(k.shape()), " and ", shape_to_string(v.shape()));
@@ -451,12 +481,22 @@ class Attention final : public OpKernel {
   int64_t q_heads_attr_, kv_heads_attr_;
   int64_t qk_mode_;
   DataType softmax_precision_;  // Undefined: Q's own precision
+  bool has_masked_value_;       // MaskedMultiHeadAttention
+  float masked_value_;
   int64_t left_ = -1, right_ = -1;
 };
 
 template <int kSince>
 std::unique_ptr<OpKernel> make_attention(const KernelInfo& info) {
-  constexpr AttentionVersion version{kSince >= 24, kSince >= 24, kSince >= 25, kSince >= 25};
+  constexpr AttentionVersion version{kSince >= 24, kSince >= 24, kSince >= 25, kSince >= 25, false};
+  return std::make_unique<Attention>(info, version);
+}
+
+// ai.onyxrt MultiHeadAttention (Q, K, V), BiasedMultiHeadAttention (Q, K, V, bias) and
+// MaskedMultiHeadAttention (Q, K, V, keep; hidden scores become masked_value): opset 23's 3-D
+// Attention with the chain's semantics (see AttentionVersion).
+std::unique_ptr<OpKernel> make_fused_attention(const KernelInfo& info) {
+  constexpr AttentionVersion version{false, false, false, false, true};
   return std::make_unique<Attention>(info, version);
 }
 
@@ -466,6 +506,9 @@ void register_attention(Registry& r) {
   r.add({"", "Attention", 23, kFloatTypes, make_attention<23>});
   r.add({"", "Attention", 24, kFloatTypes, make_attention<24>});
   r.add({"", "Attention", 25, kFloatTypes, make_attention<25>});
+  r.add({"ai.onyxrt", "MultiHeadAttention", 1, kFloatTypes, make_fused_attention});
+  r.add({"ai.onyxrt", "BiasedMultiHeadAttention", 1, kFloatTypes, make_fused_attention});
+  r.add({"ai.onyxrt", "MaskedMultiHeadAttention", 1, kFloatTypes, make_fused_attention});
 }
 
 }  // namespace onyxrt::ops
