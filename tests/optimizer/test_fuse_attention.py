@@ -154,6 +154,36 @@ def test_fully_masked_rows_keep_the_chains_results():
     assert_same_everywhere(model, feeds, rtol=1e-5, atol=1e-6)
 
 
+def test_fused_ops_check_their_inputs():
+    """Written by hand, the fused ops report what is wrong: a missing masked_value, a keep mask
+    that is not bool, inputs that are not 3-D."""
+    f = TensorProto.FLOAT
+
+    def single(op_type, keep_type=TensorProto.BOOL, rank=3, **attrs):
+        inputs = [helper.make_tensor_value_info(n, f, [2] * (rank - 1) + [HIDDEN]) for n in "qkv"]
+        names = ["q", "k", "v"]
+        if op_type != "MultiHeadAttention":
+            inputs.append(helper.make_tensor_value_info("m", keep_type, [2, 1, 1, 2]))
+            names.append("m")
+        node = helper.make_node(op_type, names, ["y"], domain="ai.onyxrt", q_num_heads=HEADS, kv_num_heads=HEADS,
+                                **attrs)
+        graph = helper.make_graph([node], "g", inputs, [helper.make_tensor_value_info("y", f, None)])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onyxrt", 1)],
+                                  ir_version=8)
+        feeds = {n: np.ones([2] * (rank - 1) + [HIDDEN], np.float32) for n in "qkv"}
+        if "m" in names:
+            feeds["m"] = np.ones((2, 1, 1, 2), bool if keep_type == TensorProto.BOOL else np.float32)
+        return lambda: onyxrt.InferenceSession(model.SerializeToString()).run(None, feeds)
+
+    with pytest.raises(Exception, match="masked_value"):
+        single("MaskedMultiHeadAttention")()
+    with pytest.raises(Exception, match="must be bool"):
+        single("MaskedMultiHeadAttention", keep_type=f, masked_value=-1e4)()
+    with pytest.raises(Exception, match="3-D"):
+        single("MultiHeadAttention", rank=4)()
+    single("MaskedMultiHeadAttention", masked_value=-1e4)()  # the valid form runs
+
+
 @pytest.mark.parametrize(
     "variant",
     [

@@ -44,6 +44,7 @@ struct AttentionVersion {
   // fuse_attention.cpp) keep the chain's semantics: Q, K and V are 3-D, and a row whose keys are
   // all -inf gives NaN (as Softmax does), not zeros.
   bool chain_semantics;
+  bool masked_fill;  // MaskedMultiHeadAttention: input 3 is a bool keep mask, hidden scores become masked_value
 };
 
 enum QkMode : int64_t { kQkRaw = 0, kQkSoftcapped = 1, kQkBiased = 2, kQkProbabilities = 3 };
@@ -72,7 +73,7 @@ struct Job {
   DataType softmax_precision = DataType::Float;
   int64_t group = 1;     // query heads per K / V head
   bool stacked = false;  // a unit holds a K / V head's whole group of query heads
-  bool hidden_rows_nan = false;
+  bool hidden_rows_nan = false;  // AttentionVersion::chain_semantics
   bool replace_hidden = false;  // MaskedMultiHeadAttention: a hidden key's score becomes hidden_value
   C hidden_value = 0;
   int64_t units = 0, unit_rows = 0, block = 1;
@@ -262,8 +263,9 @@ class Attention final : public OpKernel {
         kv_heads_attr_(info.attr_int("kv_num_heads", 0)),
         qk_mode_(info.attr_int("qk_matmul_output_mode", kQkRaw)),
         softmax_precision_(parse_softmax_precision(info, DataType::Undefined)),
-        has_masked_value_(version.chain_semantics && info.has_attr("masked_value")),
         masked_value_(info.attr_float("masked_value", 0.0f)) {
+    if (version_.masked_fill && !info.has_attr("masked_value"))
+      info.fail(ErrorCode::InvalidGraph, "MaskedMultiHeadAttention needs the float attribute 'masked_value'");
     if (qk_mode_ < kQkRaw || qk_mode_ > kQkProbabilities)
       info.fail(ErrorCode::InvalidGraph, "attribute 'qk_matmul_output_mode' is ", qk_mode_, "; expected 0 to 3");
     if (q_heads_attr_ < 0 || kv_heads_attr_ < 0)
@@ -308,7 +310,7 @@ class Attention final : public OpKernel {
     if (y.size() == 0 && (qk == nullptr || qk->size() == 0)) return;
     MaskBias mask;
     const DataType compute = compute_type_for(q.dtype());
-    if (has_masked_value_ && ctx.has_input(3) && ctx.input(3).dtype() != DataType::Bool)
+    if (version_.masked_fill && ctx.has_input(3) && ctx.input(3).dtype() != DataType::Bool)
       ctx.fail(ErrorCode::InvalidArgument, "keep (input 3) must be bool, got ", data_type_name(ctx.input(3).dtype()));
     if (ctx.has_input(3))
       mask = prepare_mask(ctx, ctx.input(3), compute, rounding_of(q.dtype()), d.batch, d.q_heads, d.q_len, d.total,
@@ -352,7 +354,7 @@ class Attention final : public OpKernel {
     job.softcap = softcap_ > 0 ? round_to(job.rounding, static_cast<C>(softcap_)) : C(0);
     job.softmax_precision = softmax_precision_ != DataType::Undefined ? softmax_precision_ : q.dtype();
     job.hidden_rows_nan = version_.chain_semantics;
-    job.replace_hidden = has_masked_value_ && mask.present();
+    job.replace_hidden = version_.masked_fill && mask.present();
     job.hidden_value = static_cast<C>(masked_value_);
     plan_units(job, ctx.threads());
     run_job(job, ctx.threads());
@@ -481,22 +483,22 @@ class Attention final : public OpKernel {
   int64_t q_heads_attr_, kv_heads_attr_;
   int64_t qk_mode_;
   DataType softmax_precision_;  // Undefined: Q's own precision
-  bool has_masked_value_;       // MaskedMultiHeadAttention
-  float masked_value_;
+  float masked_value_;          // MaskedMultiHeadAttention
   int64_t left_ = -1, right_ = -1;
 };
 
 template <int kSince>
 std::unique_ptr<OpKernel> make_attention(const KernelInfo& info) {
-  constexpr AttentionVersion version{kSince >= 24, kSince >= 24, kSince >= 25, kSince >= 25, false};
+  constexpr AttentionVersion version{kSince >= 24, kSince >= 24, kSince >= 25, kSince >= 25, false, false};
   return std::make_unique<Attention>(info, version);
 }
 
 // ai.onyxrt MultiHeadAttention (Q, K, V), BiasedMultiHeadAttention (Q, K, V, bias) and
 // MaskedMultiHeadAttention (Q, K, V, keep; hidden scores become masked_value): opset 23's 3-D
 // Attention with the chain's semantics (see AttentionVersion).
+template <bool kMasked>
 std::unique_ptr<OpKernel> make_fused_attention(const KernelInfo& info) {
-  constexpr AttentionVersion version{false, false, false, false, true};
+  constexpr AttentionVersion version{false, false, false, false, true, kMasked};
   return std::make_unique<Attention>(info, version);
 }
 
@@ -506,9 +508,9 @@ void register_attention(Registry& r) {
   r.add({"", "Attention", 23, kFloatTypes, make_attention<23>});
   r.add({"", "Attention", 24, kFloatTypes, make_attention<24>});
   r.add({"", "Attention", 25, kFloatTypes, make_attention<25>});
-  r.add({"ai.onyxrt", "MultiHeadAttention", 1, kFloatTypes, make_fused_attention});
-  r.add({"ai.onyxrt", "BiasedMultiHeadAttention", 1, kFloatTypes, make_fused_attention});
-  r.add({"ai.onyxrt", "MaskedMultiHeadAttention", 1, kFloatTypes, make_fused_attention});
+  r.add({"ai.onyxrt", "MultiHeadAttention", 1, kFloatTypes, make_fused_attention<false>});
+  r.add({"ai.onyxrt", "BiasedMultiHeadAttention", 1, kFloatTypes, make_fused_attention<false>});
+  r.add({"ai.onyxrt", "MaskedMultiHeadAttention", 1, kFloatTypes, make_fused_attention<true>});
 }
 
 }  // namespace onyxrt::ops
