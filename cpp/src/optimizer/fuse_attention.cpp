@@ -9,7 +9,7 @@
 //     q_num_heads = kv_num_heads = H and scale = 1 / c, c or 1.
 // Their kernel (ops/nn/attention.cpp) scores a block of query rows at a time, never the whole
 // (batch, heads, queries, keys) tensor, and reads Q, K, V and writes Y in their 3-D layouts, so
-// the four transposes go too. The model this writes declares both ops as model-local functions
+// the four transposes go too. The model this writes declares the ops it uses as model-local functions
 // made of the chain's own operators: onnxruntime loads it, and onyxrt inlines them and fuses
 // again. Float32 Q, K and V, opset 13 on (the functions' Unsqueeze takes its axes as an input).
 // Every value from the first MatMul to Y must be read by the pattern alone; the head splits may
@@ -94,7 +94,7 @@ class AttentionMatcher {
     std::optional<size_t> merge = readers_.of(graph_.nodes[*pv].outputs[0]);
     if (!merge || !is_transpose(graph_.nodes[*merge], kSplitPerm)) return std::nullopt;
     std::optional<size_t> flatten = readers_.of(graph_.nodes[*merge].outputs[0]);
-    if (!flatten || !is_reshape_to(graph_.nodes[*flatten], {0, 0, -1})) return std::nullopt;
+    if (!flatten || reshape_target(graph_.nodes[*flatten]) != std::vector<int64_t>{0, 0, -1}) return std::nullopt;
 
     m.nodes.insert(m.nodes.end(), {*pv, *merge, *flatten});
     for (size_t n : m.nodes)
@@ -115,13 +115,14 @@ class AttentionMatcher {
            ints_attribute(node, "perm") == perm;
   }
 
-  // Reshape(x, shape) with `shape` a constant of exactly these values, zeros copying x's dims.
-  bool is_reshape_to(const ir::Node& node, const std::vector<int64_t>& shape) const {
-    if (!is_binary_onnx_op(node, "Reshape") || int_attribute(node, "allowzero", 0) != 0) return false;
+  // Reshape(x, shape) with allowzero 0 (zeros copy x's dims) and a constant 1-D int64 shape: its values.
+  std::optional<std::vector<int64_t>> reshape_target(const ir::Node& node) const {
+    if (!is_binary_onnx_op(node, "Reshape") || int_attribute(node, "allowzero", 0) != 0) return std::nullopt;
     auto it = constants_.find(node.inputs[1]);
-    if (it == constants_.end() || it->second->dtype() != DataType::Int64 || it->second->rank() != 1) return false;
+    if (it == constants_.end() || it->second->dtype() != DataType::Int64 || it->second->rank() != 1)
+      return std::nullopt;
     const Tensor& t = *it->second;
-    return std::vector<int64_t>(t.data<int64_t>(), t.data<int64_t>() + t.size()) == shape;
+    return std::vector<int64_t>(t.data<int64_t>(), t.data<int64_t>() + t.size());
   }
 
   // Transpose(Reshape(x, [0, 0, H, -1]), perm): x and H.
@@ -132,13 +133,10 @@ class AttentionMatcher {
     auto r = producer_.find(graph_.nodes[t->second].inputs[0]);
     if (r == producer_.end()) return std::nullopt;
     const ir::Node& reshape = graph_.nodes[r->second];
-    if (!is_binary_onnx_op(reshape, "Reshape")) return std::nullopt;
-    auto shape = constants_.find(reshape.inputs[1]);
-    if (shape == constants_.end() || shape->second->dtype() != DataType::Int64 || shape->second->size() != 4)
+    const std::optional<std::vector<int64_t>> shape = reshape_target(reshape);
+    if (!shape || shape->size() != 4 || (*shape)[2] <= 0 || *shape != std::vector<int64_t>{0, 0, (*shape)[2], -1})
       return std::nullopt;
-    const int64_t heads = shape->second->data<int64_t>()[2];
-    if (heads <= 0 || !is_reshape_to(reshape, {0, 0, heads, -1})) return std::nullopt;
-    return std::make_pair(reshape.inputs[0], heads);
+    return std::make_pair(reshape.inputs[0], (*shape)[2]);
   }
 
   // A float32 scalar constant (rank 0, or one element of rank 1), or nothing.
