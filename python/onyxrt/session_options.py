@@ -31,7 +31,7 @@ class SessionOptions:
     optimized_model_filepath = str_field("", "Where the session writes the optimized graph as an ONNX model when it is "
                                              "created; empty writes nothing.")
     enable_cpu_mem_arena = bool_field(True, "Recycle buffers across operators and runs (off: system allocations).")
-    enable_mem_pattern = bool_field(True, "Accepted, not yet acted on.")
+    enable_mem_pattern = bool_field(True, "Serve repeated input shapes from one block laid out by the first run's lifetimes.")
     enable_mem_reuse = bool_field(True, "Accepted, not yet acted on.")
     use_deterministic_compute = bool_field(False, "Accepted, not yet acted on.")
     use_per_session_threads = bool_field(True, "Accepted, not yet acted on.")
@@ -74,6 +74,7 @@ class SessionOptions:
         native.profile_file_prefix = self.profile_file_prefix
         native.optimized_model_filepath = self.optimized_model_filepath
         native.enable_cpu_mem_arena = self.enable_cpu_mem_arena
+        native.enable_mem_pattern = self.enable_mem_pattern
         native.config_entries = dict(self._config)
         return native
 

@@ -114,6 +114,7 @@ void register_options(py::module_& m) {
       .def_readwrite("profile_file_prefix", &SessionOptions::profile_file_prefix)
       .def_readwrite("optimized_model_filepath", &SessionOptions::optimized_model_filepath)
       .def_readwrite("enable_cpu_mem_arena", &SessionOptions::enable_cpu_mem_arena)
+      .def_readwrite("enable_mem_pattern", &SessionOptions::enable_mem_pattern)
       .def_readwrite("config_entries", &SessionOptions::config_entries);
 }
 

@@ -28,7 +28,7 @@ VARIANTS = {
                     f"-Dpybind11_DIR={pybind11.get_cmake_dir()}"], []),
     # Concurrent callers and the intra-op pool (its own threads, all instrumented).
     "tsan": (["-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DONYXRT_TSAN=ON"],
-             ["test_session_concurrency", "test_base_thread_pool", "test_base_buffer_cache"]),
+             ["test_session_concurrency", "test_base_thread_pool", "test_base_buffer_cache", "test_base_memory_pattern"]),
 }
 
 
@@ -57,7 +57,8 @@ def test_cpp_unit_tests_pass(variant):
 
 # Hostile input, the API, edge shapes and the operators with the most index arithmetic (the regex
 # engine, Resize, quantization, Attention): fast enough to run under the sanitizers on every CI run.
-PYTHON_SLICE = ["tests/errors", "tests/api/test_memory_and_threads.py", "tests/ops/test_edge_shapes.py",
+PYTHON_SLICE = ["tests/errors", "tests/api/test_memory_and_threads.py", "tests/api/test_memory_pattern.py",
+                "tests/ops/test_edge_shapes.py",
                 "tests/ops/test_strings.py", "tests/ops/test_resize.py", "tests/ops/test_quantization.py",
                 "tests/ops/test_attention.py"]
 

@@ -27,6 +27,9 @@ struct SessionOptions {
   // Recycle buffers across steps and runs (base/buffer_cache.h); off: every buffer comes from
   // and goes back to the system.
   bool enable_cpu_mem_arena = true;
+  // Learn where each buffer of a run lives from the first run with a set of input shapes, and
+  // serve later runs with those shapes from one block laid out that way (base/memory_pattern.h).
+  bool enable_mem_pattern = true;
   std::map<std::string, std::string> config_entries;
 };
 

@@ -12,6 +12,7 @@
 
 #include "base/buffer_cache.h"
 #include "base/error.h"
+#include "base/memory_pattern.h"
 
 namespace onyxrt {
 
@@ -63,6 +64,12 @@ thread_local const char* tls_limit_source = nullptr;
 
 }  // namespace
 
+std::shared_ptr<void> allocate_unplanned(size_t bytes) {
+  if (BufferCache* cache = current_buffer_cache()) return cache->take(bytes, kBufferAlignment);
+  if (void* p = allocate_from_system(bytes)) return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  return nullptr;
+}
+
 size_t default_allocation_limit() {
   static const size_t bytes = std::min(physical_memory_bytes(), cgroup_memory_limit()) / 2;
   return bytes;
@@ -92,12 +99,8 @@ std::shared_ptr<void> allocate_buffer(size_t bytes, BufferFill fill) {
   size_t rounded = (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
   if (rounded < bytes) fail(ErrorCode::RuntimeException, "allocation of ", bytes, " bytes overflows");
   if (rounded == 0) rounded = kBufferAlignment;
-  std::shared_ptr<void> buffer;
-  if (BufferCache* cache = current_buffer_cache()) {
-    buffer = cache->take(rounded, kBufferAlignment);
-  } else if (void* p = allocate_from_system(rounded)) {
-    buffer = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
-  }
+  RunArena* arena = current_run_arena();
+  std::shared_ptr<void> buffer = arena != nullptr ? arena->take(rounded) : allocate_unplanned(rounded);
   if (buffer == nullptr) fail(ErrorCode::RuntimeException, "failed to allocate ", bytes, " bytes");
   static const bool poison = [] {
     const char* flag = std::getenv("ONYXRT_POISON_UNINITIALIZED");

@@ -16,10 +16,16 @@ enum class BufferFill : uint8_t {
 };
 
 // Allocates `bytes` aligned to kBufferAlignment; throws Error(RuntimeException) naming the size
-// when it exceeds the calling thread's allocation limit or the system refuses. Taken from the
-// thread's buffer cache when one is set (base/buffer_cache.h; a session's run sets its own),
-// else from the system; the deleter gives it back.
+// when it exceeds the calling thread's allocation limit or the system refuses. Served by the
+// thread's run arena when one is set (base/memory_pattern.h), else taken from the thread's buffer
+// cache when one is set (base/buffer_cache.h; a session's run sets its own), else from the
+// system; the deleter gives it back.
 std::shared_ptr<void> allocate_buffer(size_t bytes, BufferFill fill = BufferFill::Zeroed);
+
+// `bytes` (a multiple of kBufferAlignment) from the thread's buffer cache, else the system, with
+// no limit check and no fill; nullptr when the system refuses. What allocate_buffer does when no
+// run arena (base/memory_pattern.h) serves the request.
+std::shared_ptr<void> allocate_unplanned(size_t bytes);
 
 // The largest single buffer a session may allocate unless configured otherwise: half of the memory
 // this process may use (physical memory, or the cgroup limit when lower). A shape that an

@@ -13,10 +13,8 @@ thread_local BufferCache* tls_cache = nullptr;
 BufferCache::BufferCache() : state_(std::make_shared<State>()) {}
 
 BufferCache::~BufferCache() {
+  release_idle();
   std::lock_guard<std::mutex> lock(state_->mutex);
-  for (auto& [size, idle] : state_->idle) std::free(idle.data);
-  state_->idle.clear();
-  state_->idle_bytes = 0;
   state_->closed = true;
 }
 
@@ -75,6 +73,13 @@ void BufferCache::end_run() {
       ++it;
     }
   }
+}
+
+void BufferCache::release_idle() {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  for (auto& [size, idle] : state_->idle) std::free(idle.data);
+  state_->idle.clear();
+  state_->idle_bytes = 0;
 }
 
 size_t BufferCache::idle_bytes() const {

@@ -35,6 +35,10 @@ class BufferCache {
   // Marks the end of a run: buffers released before the last kKeepRuns runs are freed.
   void end_run();
 
+  // Frees every idle buffer now: a memory pattern (base/memory_pattern.h) just learnt to serve
+  // the run from one block, and the buffers the traced run left idle would sit beside it.
+  void release_idle();
+
   // Bytes held idle in the cache, and system allocations made so far (for tests and benchmarks).
   size_t idle_bytes() const;
   uint64_t system_allocations() const;

@@ -1,6 +1,7 @@
 #include "runtime/session.h"
 
 #include <cstdio>
+#include <optional>
 #include <unordered_set>
 
 #include "base/allocator.h"
@@ -91,6 +92,7 @@ Session::Session(std::shared_ptr<ir::Model> model, const SessionOptions& options
   threads_ = options.intra_op_num_threads > 0 ? options.intra_op_num_threads : available_cpu_count();
   if (threads_ > 1) pool_ = std::make_unique<ThreadPool>(threads_);
   if (options.enable_cpu_mem_arena) buffers_ = std::make_unique<BufferCache>();
+  if (options.enable_mem_pattern) patterns_ = std::make_unique<MemoryPatternCache>();
   const ScopedThreadPool use_pool(pool_.get());  // constant folding runs kernels too
   ir::inline_model_functions(*model_);  // before anything looks for the calls' kernels
   check_opset_imports(*model_);
@@ -190,19 +192,61 @@ std::vector<Value> Session::run(const std::vector<std::string>& input_names, con
     }
   }
 
-  {
-    const ScopedAllocationLimit limit(allocation_limit_, allocation_limit_source_.c_str());
-    const ScopedThreadPool use_pool(pool_.get());
-    const ScopedBufferCache use_buffers(buffers_.get());
-    execute_plan(plan_, ctx);
-    if (buffers_) buffers_->end_run();
-  }
+  execute(ctx, fed);
 
   if (ctx.profiler != nullptr) ctx.profiler->record_session("model_run", run_begin);
   std::vector<Value> results;
   results.reserve(wanted.size());
   for (int32_t s : wanted) results.push_back(ctx.slots[s]);
   return results;
+}
+
+namespace {
+
+// What a memory pattern is learnt for: each fed tensor's slot, element type and shape. None when
+// a feed is not a tensor (a sequence's buffers vary with its items).
+std::optional<std::vector<int64_t>> shape_set_of(const RunContext& ctx, const std::vector<bool>& fed) {
+  std::vector<int64_t> key;
+  for (size_t slot = 0; slot < fed.size(); ++slot) {
+    if (!fed[slot]) continue;
+    const Value& value = ctx.slots[slot];
+    if (!value.is_tensor()) return std::nullopt;
+    const Tensor& t = value.tensor();
+    key.push_back(static_cast<int64_t>(slot));
+    key.push_back(static_cast<int64_t>(t.dtype()));
+    key.push_back(static_cast<int64_t>(t.rank()));
+    key.insert(key.end(), t.shape().begin(), t.shape().end());
+  }
+  return key;
+}
+
+}  // namespace
+
+void Session::execute(RunContext& ctx, const std::vector<bool>& fed) const {
+  const ScopedAllocationLimit limit(allocation_limit_, allocation_limit_source_.c_str());
+  const ScopedThreadPool use_pool(pool_.get());
+  const ScopedBufferCache use_buffers(buffers_.get());
+  std::optional<std::vector<int64_t>> shape_set;
+  MemoryPatternCache::Lookup lookup;
+  if (patterns_) shape_set = shape_set_of(ctx, fed);
+  if (shape_set) lookup = patterns_->find(*shape_set);
+  {
+    std::optional<RunArena> arena;
+    if (lookup.action != MemoryPatternCache::Action::None) arena.emplace(lookup.pattern, &allocate_unplanned);
+    const ScopedRunArena use_arena(arena ? &*arena : nullptr);
+    execute_plan(plan_, ctx);
+    if (lookup.action == MemoryPatternCache::Action::Trace) {
+      std::shared_ptr<const MemoryPattern> pattern =
+          plan_memory_pattern(arena->finish_trace(), kBufferAlignment, allocation_limit_);
+      // The buffers this run left idle in the cache would sit beside the block the next runs take
+      // (mobilenetv2 at batch 8: a peak of 214 MiB against 168 without patterns).
+      if (pattern && buffers_) buffers_->release_idle();
+      patterns_->learnt(*shape_set, std::move(pattern));
+    } else if (lookup.action == MemoryPatternCache::Action::Replay && !arena->followed_pattern()) {
+      patterns_->strayed(*shape_set);
+    }
+  }
+  if (buffers_) buffers_->end_run();
 }
 
 }  // namespace onyxrt::runtime

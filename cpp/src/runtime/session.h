@@ -6,10 +6,12 @@
 #include <vector>
 
 #include "base/buffer_cache.h"
+#include "base/memory_pattern.h"
 #include "base/thread_pool.h"
 #include "ir/graph.h"
 #include "onyxrt/session.hpp"
 #include "runtime/execution_plan.h"
+#include "runtime/executor.h"
 #include "runtime/profiler.h"
 
 namespace onyxrt::runtime {
@@ -33,6 +35,9 @@ class Session {
   uint64_t profiling_start_time_ns() const { return profiler_ ? profiler_->start_time_ns() : 0; }
 
  private:
+  // Runs the plan under the session's limit, pool, buffer cache and memory pattern.
+  void execute(RunContext& ctx, const std::vector<bool>& fed) const;
+
   struct FeedTarget {
     int32_t slot;
     const ValueInfo* info;
@@ -45,6 +50,7 @@ class Session {
   std::unique_ptr<ThreadPool> pool_;  // threads_ - 1 workers that sleep between runs; null at 1 thread
   std::unique_ptr<Profiler> profiler_;  // null unless SessionOptions::enable_profiling
   std::unique_ptr<BufferCache> buffers_;  // null when SessionOptions::enable_cpu_mem_arena is off
+  std::unique_ptr<MemoryPatternCache> patterns_;  // null when SessionOptions::enable_mem_pattern is off
   size_t allocation_limit_ = 0;  // bytes, for any single buffer this session allocates
   std::string allocation_limit_source_;
   std::vector<ValueInfo> inputs_;
