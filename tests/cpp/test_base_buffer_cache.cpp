@@ -65,6 +65,18 @@ TEST(a_buffer_may_outlive_its_cache) {
   kept.reset();  // freed to the system (the LeakSanitizer build checks nothing is lost)
 }
 
+TEST(release_idle_frees_the_idle_buffers_and_leaves_the_held_ones) {
+  BufferCache cache;
+  auto held = cache.take(1 << 20, 64);
+  { auto idle = cache.take(3 << 20, 64); }
+  CHECK(cache.idle_bytes() >= size_t{3} << 20);
+  cache.release_idle();
+  CHECK_EQ(cache.idle_bytes(), size_t{0});
+  static_cast<char*>(held.get())[(1 << 20) - 1] = 1;
+  held.reset();  // comes back to the cache as before
+  CHECK(cache.idle_bytes() >= size_t{1} << 20);
+}
+
 TEST(allocate_buffer_uses_the_scoped_cache_and_still_zeroes) {
   BufferCache cache;
   const onyxrt::ScopedBufferCache use(&cache);

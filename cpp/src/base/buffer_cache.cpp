@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cstdlib>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace onyxrt {
 namespace {
 
@@ -10,11 +14,17 @@ thread_local BufferCache* tls_cache = nullptr;
 
 }  // namespace
 
+void BufferCache::free_idle(State& state) {
+  for (auto& [size, idle] : state.idle) std::free(idle.data);
+  state.idle.clear();
+  state.idle_bytes = 0;
+}
+
 BufferCache::BufferCache() : state_(std::make_shared<State>()) {}
 
 BufferCache::~BufferCache() {
-  release_idle();
   std::lock_guard<std::mutex> lock(state_->mutex);
+  free_idle(*state_);
   state_->closed = true;
 }
 
@@ -76,10 +86,16 @@ void BufferCache::end_run() {
 }
 
 void BufferCache::release_idle() {
-  std::lock_guard<std::mutex> lock(state_->mutex);
-  for (auto& [size, idle] : state_->idle) std::free(idle.data);
-  state_->idle.clear();
-  state_->idle_bytes = 0;
+  {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    free_idle(*state_);
+  }
+#if defined(__GLIBC__)
+  // Buffers below glibc's mmap threshold go back to its heap, where their pages stay resident
+  // beside the block that replaces them; trimming returns them (resnet50 at batch 8, resident
+  // after 8 runs: 258 MiB without, 233 with; 255 with no memory pattern).
+  malloc_trim(0);
+#endif
 }
 
 size_t BufferCache::idle_bytes() const {

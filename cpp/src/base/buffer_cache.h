@@ -60,6 +60,8 @@ class BufferCache {
     uint64_t system_allocations = 0;
     bool closed = false;  // the cache is gone: released buffers go to the system
   };
+  static void free_idle(State& state);  // under state.mutex
+
   std::shared_ptr<State> state_;
 };
 
