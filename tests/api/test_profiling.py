@@ -51,6 +51,15 @@ def test_the_profile_has_onnxruntimes_events(tmp_path):
     # Two runs of Add and Relu; onnxruntime may fuse them, so compare the op names it kept.
     assert sorted(e["args"]["op_name"] for e in node_events(ours)) == ["Add", "Add", "Relu", "Relu"]
     assert {e["args"]["op_name"] for e in node_events(theirs)} <= {"Add", "Relu"}
+    # What each node read and wrote, as onnxruntime describes it: Add reads X (an activation,
+    # 48 bytes) and the initializer B (16 bytes, a parameter).
+    described = ("input_type_shape", "output_type_shape", "activation_size", "parameter_size", "output_size")
+    for event in node_events(theirs):
+        mine = next(e for e in node_events(ours) if e["args"]["op_name"] == event["args"]["op_name"])
+        assert {k: mine["args"][k] for k in described} == {k: event["args"][k] for k in described}
+    add = next(e for e in node_events(ours) if e["args"]["op_name"] == "Add")["args"]
+    assert add["input_type_shape"] == [{"float": [3, 4]}, {"float": [4]}]
+    assert (add["activation_size"], add["parameter_size"], add["output_size"]) == ("48", "16", "48")
 
 
 def test_start_time_and_a_second_end(tmp_path):

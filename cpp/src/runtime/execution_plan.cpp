@@ -299,6 +299,8 @@ ExecutionPlan build_execution_plan(const ir::Model& model, const ir::Graph& grap
     for (int32_t out : plan.steps[i].outputs)
       if (out >= 0 && !kept[out] && last_reader[out] < 0) plan.steps[i].release_after.push_back(out);
   mark_in_place_inputs(plan, last_reader, kept);
+  plan.is_constant.assign(static_cast<size_t>(plan.slot_count), false);
+  for (const auto& [s, value] : plan.constants) plan.is_constant[static_cast<size_t>(s)] = true;
   return plan;
 }
 

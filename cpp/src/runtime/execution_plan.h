@@ -33,6 +33,7 @@ struct ExecutionPlan {
   int32_t slot_count = 0;
   std::unordered_map<std::string, int32_t> slot_of;
   std::vector<std::pair<int32_t, Value>> constants;  // initializers and sparse initializers
+  std::vector<bool> is_constant;                     // per slot: one of `constants`
   std::vector<Step> steps;                           // in execution order
   std::vector<int32_t> input_slots;                  // graph inputs, in order
   std::vector<int32_t> output_slots;                 // graph outputs, in order

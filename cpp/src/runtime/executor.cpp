@@ -24,6 +24,16 @@ void execute_plan(const ExecutionPlan& plan, RunContext& ctx) {
     ops::KernelContext kernel_ctx(*step.node, step.opset, ctx.slots.data(), step.inputs.data(), step.inputs.size(),
                                   step.outputs.data(), step.outputs.size(), ctx.threads);
     kernel_ctx.allow_in_place(step.in_place_inputs);
+    Profiler::NodeInputs profiled_inputs;
+    if (ctx.profiler != nullptr) {
+      std::vector<const Value*> inputs;
+      std::vector<bool> is_parameter;
+      for (int32_t s : step.inputs) {
+        inputs.push_back(s >= 0 ? &ctx.slots[s] : nullptr);
+        is_parameter.push_back(s >= 0 && plan.is_constant[s]);
+      }
+      profiled_inputs = Profiler::describe_inputs(inputs, is_parameter);
+    }
     const Profiler::Clock::time_point begin = ctx.profiler != nullptr ? Profiler::Clock::now() : Profiler::Clock::time_point();
     try {
       step.kernel->compute(kernel_ctx);
@@ -37,7 +47,7 @@ void execute_plan(const ExecutionPlan& plan, RunContext& ctx) {
     if (ctx.profiler != nullptr) {
       std::vector<const Value*> outputs;
       for (int32_t s : step.outputs) outputs.push_back(s >= 0 ? &ctx.slots[s] : nullptr);
-      ctx.profiler->record_node(*step.node, begin, outputs);
+      ctx.profiler->record_node(*step.node, begin, profiled_inputs, outputs);
     }
     for (int32_t s : step.release_after) ctx.slots[s] = Value();
   }

@@ -66,12 +66,33 @@ void Profiler::record_session(const char* name, Clock::time_point begin) {
        std::chrono::duration_cast<std::chrono::microseconds>(end - begin).count(), this_thread_number()});
 }
 
-void Profiler::record_node(const ir::Node& node, Clock::time_point begin, const std::vector<const Value*>& outputs) {
+Profiler::NodeInputs Profiler::describe_inputs(const std::vector<const Value*>& inputs,
+                                               const std::vector<bool>& is_parameter) {
+  NodeInputs described;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Value* v = inputs[i];
+    described.type_shapes += (i == 0 ? "" : ",") + (v != nullptr ? type_shape_of(*v) : "{}");
+    const size_t bytes = v != nullptr && v->is_tensor() ? v->tensor().nbytes() : 0;
+    (is_parameter[i] ? described.parameter_bytes : described.activation_bytes) += bytes;
+  }
+  return described;
+}
+
+void Profiler::record_node(const ir::Node& node, Clock::time_point begin, const NodeInputs& inputs,
+                           const std::vector<const Value*>& outputs) {
   const auto end = Clock::now();
   std::string shapes;
-  for (const Value* v : outputs) shapes += (shapes.empty() ? "" : ",") + (v != nullptr ? type_shape_of(*v) : "{}");
+  size_t output_bytes = 0;
+  for (const Value* v : outputs) {
+    shapes += (shapes.empty() ? "" : ",") + (v != nullptr ? type_shape_of(*v) : "{}");
+    if (v != nullptr && v->is_tensor()) output_bytes += v->tensor().nbytes();
+  }
+  // onnxruntime writes the sizes as strings.
   std::string args = "{\"op_name\":" + json_string(node.op_type) + ",\"provider\":\"CPUExecutionProvider\"" +
-                     ",\"output_type_shape\":[" + shapes + "]}";
+                     ",\"activation_size\":\"" + std::to_string(inputs.activation_bytes) + "\"" +
+                     ",\"parameter_size\":\"" + std::to_string(inputs.parameter_bytes) + "\"" +
+                     ",\"output_size\":\"" + std::to_string(output_bytes) + "\"" +
+                     ",\"input_type_shape\":[" + inputs.type_shapes + "]" + ",\"output_type_shape\":[" + shapes + "]}";
   add({"Node", (node.name.empty() ? node.op_type : node.name) + "_kernel_time", std::move(args),
        std::chrono::duration_cast<std::chrono::microseconds>(begin - start_).count(),
        std::chrono::duration_cast<std::chrono::microseconds>(end - begin).count(), this_thread_number()});

@@ -13,8 +13,9 @@ namespace onyxrt::runtime {
 
 // Records what a session spends its time on, in onnxruntime's profile format (a Chrome trace:
 // a JSON array of complete events): "Session" events for initialization and each run, "Node"
-// events named "<node>_kernel_time" whose args carry op_name, provider and the outputs' types
-// and shapes, so tools that read onnxruntime profiles read these. Thread-safe.
+// events named "<node>_kernel_time" whose args carry op_name, provider, the inputs' and
+// outputs' types and shapes and their sizes (activation_size, parameter_size, output_size), so
+// tools that read onnxruntime profiles read these. Thread-safe.
 class Profiler {
  public:
   using Clock = std::chrono::steady_clock;
@@ -25,7 +26,16 @@ class Profiler {
   uint64_t start_time_ns() const { return start_ns_; }
 
   void record_session(const char* name, Clock::time_point begin);
-  void record_node(const ir::Node& node, Clock::time_point begin, const std::vector<const Value*>& outputs);
+  // What a node reads, taken before it runs (a kernel may take over an input's buffer):
+  // onnxruntime's "input_type_shape", and the bytes of its activations and of its parameters
+  // (initializers).
+  struct NodeInputs {
+    std::string type_shapes;
+    size_t activation_bytes = 0, parameter_bytes = 0;
+  };
+  static NodeInputs describe_inputs(const std::vector<const Value*>& inputs, const std::vector<bool>& is_parameter);
+  void record_node(const ir::Node& node, Clock::time_point begin, const NodeInputs& inputs,
+                   const std::vector<const Value*>& outputs);
 
   // Writes the events to "<prefix>_<date>_<time>.json" in the working directory, stops
   // recording, and returns the file's name; fails naming the path when it cannot be written.
