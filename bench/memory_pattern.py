@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -47,22 +46,24 @@ def create(mode: str, path: Path, threads: int):
     return onyxrt.InferenceSession(str(path), options)
 
 
-def resident_mib() -> float:
-    import os
-
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+def status_mib(field: str) -> float:
+    """VmRSS (resident now) or VmHWM (its high-water mark) of this process. Not getrusage's
+    ru_maxrss: Linux carries that over from the parent across exec (the driver holds torch)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"/proc/self/status has no {field}")
 
 
 def memory_probe(mode: str, name: str, path: Path, threads: int, batch: int, runs: int) -> dict:
     """What this fresh process holds after creating the session and after `runs` runs."""
     session = create(mode, path, threads)
-    created = resident_mib()
+    created = status_mib("VmRSS")
     feeds = compare.make_feeds(session.get_inputs(), batch, bench_models.INPUT_BOUNDS.get(name, {}))
     for _ in range(runs):
         session.run(None, feeds)
-    return {"created": created, "steady": resident_mib(),
-            "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"created": created, "steady": status_mib("VmRSS"), "peak": status_mib("VmHWM")}
 
 
 def latencies(name: str, path: Path, threads: int, batch: int, repeat: int, settle_s: float) -> dict:
