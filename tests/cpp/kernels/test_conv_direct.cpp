@@ -163,7 +163,7 @@ int main() {
     const int before = ktest::failures;
     // Pointwise: the input itself is the source; position counts around the tile width.
     for (int64_t hw : {1, 5, 16, 33, 49, 100})
-      for (int64_t m : {int64_t{1}, int64_t{5}, int64_t{12}, int64_t{13}, int64_t{33}, int64_t{40}})
+      for (int64_t m : {int64_t{1}, int64_t{5}, int64_t{12}, int64_t{13}, int64_t{16}, int64_t{24}, int64_t{33}, int64_t{40}})
         for (int64_t channels : {1, 3, 24}) {
           const Case c{2, channels, m, {hw, 1}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}};
           check(v, c, hw == 100 ? 2 : 1, static_cast<int>(m % 3), false, seed++);
