@@ -59,18 +59,18 @@ inline void store_runs(float* row, typename S::vf32 v, const LaneRun* run, int n
   for (int s = 0; s < n; ++s) S::store_lanes(row + run[s].at, v, run[s].lo, run[s].hi);
 }
 
-// R rows x NV vectors at grid position q over k steps of one K slice, into rows of c (and z's
-// residual rows) at the output offsets of lane_runs. A Tail tile (the grid's last, `live` < NR
-// positions) loads only those lanes unless the source may be over-read. A vector that is one
-// whole run (the common case) is loaded and stored plainly.
 // How far ahead (floats) a panel pair fetches each source row: a pair tile reads one cache line
 // per row per step, too little for the hardware prefetcher to run ahead of across 32+ rows
 // (32 -> 16 channels at 112 x 112, batch 8: 1.6-1.8 ms without, 1.1 with; 64 and 256 measured
 // within noise of 128, 512 slower).
 constexpr int kPairPrefetch = 128;
 
-// With R2 > 0 the tile spans two panels: R rows from `a`'s panel and the first R2 rows of the
-// next panel's (`a2`), rows i >= R being c's rows R + (i - R) (panels are adjacent in C).
+// R rows x NV vectors at grid position q over k steps of one K slice, into rows of c (and z's
+// residual rows) at the output offsets of lane_runs. A Tail tile (the grid's last, `live` < NR
+// positions) loads only those lanes unless the source may be over-read. A vector that is one
+// whole run (the common case) is loaded and stored plainly. With R2 > 0 the tile spans two
+// panels: R rows from `a`'s panel and the first R2 rows of the next panel's (`a2`), rows i >= R
+// being c's rows R + (i - R) (panels are adjacent in C).
 template <class S, int MR, int R, int NV, bool Tail, int R2 = 0>
 inline void conv_direct_tile(const ConvDirectTiles& t, int64_t k, const float* a, const int64_t* offset, int64_t q,
                              int live, float* c, const float* z, bool first, bool last, const float* a2 = nullptr) {
@@ -128,14 +128,16 @@ inline void conv_direct_tile(const ConvDirectTiles& t, int64_t k, const float* a
   }
 }
 
+// A conv_direct_tile instance, for the tables that pick one by its row count at run time.
+using ConvDirectTileFn = void (*)(const ConvDirectTiles&, int64_t, const float*, const int64_t*, int64_t, int, float*,
+                                  const float*, bool, bool, const float*);
+
 // Every R from 1 to MR, picked at run time for the last row panel.
 template <class S, int MR, int NV, bool Tail, int... R>
 inline void conv_direct_tile_rows(std::integer_sequence<int, R...>, int rows, const ConvDirectTiles& t, int64_t k,
                                   const float* a, const int64_t* offset, int64_t q, int live, float* c,
                                   const float* z, bool first, bool last) {
-  using Fn = void (*)(const ConvDirectTiles&, int64_t, const float*, const int64_t*, int64_t, int, float*,
-                      const float*, bool, bool, const float*);
-  static constexpr Fn kByRows[] = {&conv_direct_tile<S, MR, R + 1, NV, Tail>...};
+  static constexpr ConvDirectTileFn kByRows[] = {&conv_direct_tile<S, MR, R + 1, NV, Tail>...};
   kByRows[rows - 1](t, k, a, offset, q, live, c, z, first, last, nullptr);
 }
 
@@ -147,9 +149,7 @@ template <class S, int MR, bool Tail, int... R2>
 inline void conv_direct_tile_pair(std::integer_sequence<int, R2...>, int rows2, const ConvDirectTiles& t, int64_t k,
                                   const float* a, const float* a2, const int64_t* offset, int64_t q, int live,
                                   float* c, const float* z, bool first, bool last) {
-  using Fn = void (*)(const ConvDirectTiles&, int64_t, const float*, const int64_t*, int64_t, int, float*,
-                      const float*, bool, bool, const float*);
-  static constexpr Fn kByRows[] = {&conv_direct_tile<S, MR, MR, 1, Tail, R2 + 1>...};
+  static constexpr ConvDirectTileFn kByRows[] = {&conv_direct_tile<S, MR, MR, 1, Tail, R2 + 1>...};
   kByRows[rows2 - 1](t, k, a, offset, q, live, c, z, first, last, a2);
 }
 
@@ -172,8 +172,8 @@ inline void conv_direct_panel_pair(const ConvDirectTiles& t, int64_t kc, const f
 
 // ConvDirectTilesFn: K slice by slice (the packed weights' layout), each slice over the row
 // panels, each panel over the positions, so a panel's slice of weights is reused from cache
-// across the positions and the positions' sources across the panels. A partial last panel runs
-// with the full one before it (conv_direct_panel_pair).
+// across the positions and the positions' sources across the panels. The last two panels of
+// [m0, m1) run as one when the first is full (conv_direct_panel_pair).
 template <class S, int MR, int NV>
 inline void conv_direct_tiles(const ConvDirectTiles& t, int64_t m0, int64_t m1, int64_t q0, int64_t q1) {
   constexpr int NR = NV * S::kLanes;
