@@ -105,6 +105,21 @@ def test_conv_threads(threads):
     )
 
 
+# Images (times groups) that share out evenly, or at least 4 a thread, run whole on one thread
+# each; fewer are split within each image. Both sides of that rule, on the direct kernel's
+# pointwise and 3x3 forms, grouped or not.
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("batch", [1, 3, 4, 13])
+@pytest.mark.parametrize("group", [1, 2])
+@pytest.mark.parametrize("kernel", [1, 3])
+def test_conv_units_across_threads(threads, batch, group, kernel):
+    x = np.random.default_rng(batch * 10 + group).standard_normal((batch, 8, 12, 12)).astype(np.float32)
+    w = np.random.default_rng(kernel).standard_normal((24, 8 // group, kernel, kernel)).astype(np.float32)
+    b = np.random.default_rng(7).standard_normal(24).astype(np.float32)
+    check("Conv", {"X": x, "W": w, "B": b}, ["W", "B"], {"group": group, "pads": [kernel // 2] * 4},
+          threads=threads, atol=1e-4)
+
+
 @pytest.mark.parametrize("opset", [1, 11])
 def test_conv_opsets(opset):
     check("Conv", conv_inputs((1, 2, 5, 5), (3, 2, 3, 3)), ["W"], {"kernel_shape": [3, 3]}, opset=opset)
