@@ -113,9 +113,10 @@ def test_conv_threads(threads):
 @pytest.mark.parametrize("group", [1, 2])
 @pytest.mark.parametrize("kernel", [1, 3])
 def test_conv_units_across_threads(threads, batch, group, kernel):
-    x = np.random.default_rng(batch * 10 + group).standard_normal((batch, 8, 12, 12)).astype(np.float32)
-    w = np.random.default_rng(kernel).standard_normal((24, 8 // group, kernel, kernel)).astype(np.float32)
-    b = np.random.default_rng(7).standard_normal(24).astype(np.float32)
+    # 16 -> 48 channels at 24 x 24: enough work a unit that whole units pay for their fork/join
+    x = np.random.default_rng(batch * 10 + group).standard_normal((batch, 16, 24, 24)).astype(np.float32)
+    w = np.random.default_rng(kernel).standard_normal((48, 16 // group, kernel, kernel)).astype(np.float32)
+    b = np.random.default_rng(7).standard_normal(48).astype(np.float32)
     check("Conv", {"X": x, "W": w, "B": b}, ["W", "B"], {"group": group, "pads": [kernel // 2] * 4},
           threads=threads, atol=1e-4)
 

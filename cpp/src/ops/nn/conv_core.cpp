@@ -179,7 +179,9 @@ void activation_after_direct(const ConvActivation& act, const kernels::ConvDirec
 // evenly, each thread takes whole units on one thread: a unit split across threads pays a
 // fork/join per image and leaves a core idle wherever its tiles do not divide evenly (MobileNetV2
 // at batch 8 on 2 threads: 1.06-1.09 of onnxruntime's time split within images, 1.02-1.03 by
-// images). Fewer units (batch 1, or 3 images on 2 threads) split within each.
+// images). Fewer units (batch 1, or 3 images on 2 threads) split within each, as does a
+// convolution too small to pay for the fork/join (the direct kernel's own threshold: 2^18
+// multiply-adds a thread).
 template <class ConvOne>
 void run_direct(const ConvShape& s, const float* x, const float* bias, float* y, const UnitTail<float>& tail,
                 int threads, ConvOne&& conv_one) {
@@ -193,14 +195,10 @@ void run_direct(const ConvShape& s, const float* x, const float* bias, float* y,
     conv_one(g, x + (n * s.c + g * s.c_g) * s.in_size, y + y_offset, ep, unit_threads);
     activation_after_direct(tail.act, ep, y + y_offset, s.m_g, s.out_size);
   };
-  const int64_t units = s.batch * s.group;
-  if (threads > 1 && (units % threads == 0 || units >= 4 * static_cast<int64_t>(threads))) {
-    parallel_for(units, 1, threads, [&](int64_t u0, int64_t u1) {
-      for (int64_t u = u0; u < u1; ++u) one(u, 1);
-    });
-    return;
-  }
-  for (int64_t u = 0; u < units; ++u) one(u, threads);
+  constexpr int64_t kMinWorkPerThread = int64_t{1} << 18;
+  const int64_t units = s.batch * s.group, t = threads;
+  const bool evenly = units % t == 0 || units >= 4 * t;
+  run_units(units, threads, evenly && units * s.m_g * s.k_g * s.out_size >= kMinWorkPerThread * t, one);
 }
 
 // W^T packed (the transposed form's layout) for a geometry that form does not serve: C^T =
