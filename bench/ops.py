@@ -46,6 +46,8 @@ def cases() -> dict:
                     [1, HEADS, SEQ, SEQ]),
         "biasgelu": (one_node(helper.make_node("BiasGelu", ["x", "b"], ["y"], domain="com.microsoft"), [SEQ, FFN],
                               {"b": vec(FFN)}, ms_domain=True), [SEQ, FFN]),
+        "fastgelu": (one_node(helper.make_node("FastGelu", ["x", "b"], ["y"], domain="com.microsoft"), [SEQ, FFN],
+                              {"b": vec(FFN)}, ms_domain=True), [SEQ, FFN]),
         "residual_add": (one_node(helper.make_node("Add", ["x", "r"], ["y"]), [1, SEQ, HIDDEN],
                                   {"r": rng.standard_normal((1, SEQ, HIDDEN)).astype(np.float32)}), [1, SEQ, HIDDEN]),
         "stft": (one_node(helper.make_node("STFT", ["x", "step", "window"], ["y"]), [1, 480000, 1],

@@ -111,6 +111,17 @@ inline float exp_f32(float x) {
   return e.m * e.scale;
 }
 
+// exp(hi + lo) where the result is a normal float: hi in [kExpNormalLo, kExpNormalHi], |lo| <=
+// ulp(hi). 2^n is then one factor and needs no clamps: the fast paths below, which the loops
+// take for blocks whose inputs keep every exponential in that range, do a third less work.
+constexpr float kExpNormalLo = -87.3f, kExpNormalHi = 88.0f;  // 2^n for n in [-126, 127]
+inline float exp_normal(float hi, float lo) {
+  const ExpReduction e = exp_reduce(hi);
+  return exp_poly(e.r + lo) * exp2_int(e.n);
+}
+
+inline float exp_fast(float x) { return exp_normal(x, 0.0f); }  // x in [kExpNormalLo, kExpNormalHi]
+
 // log(x): x = 2^e m with m in [sqrt(1/2), sqrt(2)), log(1 + f) by the cephes logf polynomial,
 // e ln2 added in two parts. Denormal inputs are scaled by 2^23 first.
 inline float log_f32(float x) {
@@ -205,6 +216,24 @@ inline SquareHiLo neg_square(float x, double scale) {
   return {hi, static_cast<float>(q - static_cast<double>(hi))};
 }
 
+// Whether the unit has a fused multiply-add instruction: the fast paths' exact products need one
+// (without it __builtin_fmaf is a libm call, and the loop stays scalar); they use double instead.
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+constexpr bool kVmathFma = true;
+#else
+constexpr bool kVmathFma = false;
+#endif
+
+// -x^2 / 2 exactly, as hi + lo, for |x| in [0.5, 2^60]: by FMA, else in double (neg_square).
+inline SquareHiLo neg_half_square(float x) {
+  if constexpr (kVmathFma) {
+    const float p = x * x;
+    return {-0.5f * p, -0.5f * __builtin_fmaf(x, x, -p)};
+  } else {
+    return neg_square(x, 0.5);
+  }
+}
+
 // erf(x): x P(x^2) below 0.875, 1 - erfc(|x|) above, erfc(z) = e^-z^2 erfcx(z) with z^2 exact
 // (the rounding of z^2 would cost z^2 ulp). Beyond 10.2 erfc is below every denormal.
 inline float erf_f32(float x) {
@@ -235,6 +264,19 @@ inline float times_sigmoid(float x, float hi, float lo) {
 inline float sigmoid_f32(float x) { return times_sigmoid(1.0f, x, 0.0f); }
 inline float silu_f32(float x) { return times_sigmoid(x, x, 0.0f); }
 
+// times_sigmoid where e = e^-|hi| is normal (|hi| <= -kExpNormalLo): one factor, no clamps. The
+// loops give sigmoid and silu blocks within kSigmoidFastBound, where their results are normal too.
+inline float times_sigmoid_normal(float x, float hi, float lo) {
+  const bool negative = hi < 0.0f;
+  const float sign = negative ? 1.0f : -1.0f;
+  const float e = exp_normal(hi * sign, lo * sign);
+  return (x * (negative ? e : 1.0f)) / (1.0f + e);
+}
+
+constexpr float kSigmoidFastBound = 80.0f;
+inline float sigmoid_fast(float x) { return times_sigmoid_normal(1.0f, x, 0.0f); }
+inline float silu_fast(float x) { return times_sigmoid_normal(x, x, 0.0f); }
+
 // x Phi(x) = x (1 + erf(x / sqrt 2)) / 2. Where the sum cancels (x < -sqrt 2 / 2) it is
 // x erfc(|x| / sqrt 2) / 2 with the square x^2 / 2 exact, so tiny negative results keep their
 // precision; above sqrt 2 * 0.875, x (1 - erfc(x / sqrt 2) / 2). gelu(-inf) is NaN, as std::
@@ -254,6 +296,21 @@ inline float gelu_erf_f32(float x) {
   return use_small ? small : x > 0.0f ? upper : lower;
 }
 
+// gelu_erf_f32 within kGeluFastBound: e^(-x^2 / 2) >= e^-45 is one factor, no clamp above.
+inline float gelu_erf_fast(float x) {
+  const float u = x * 0.70710678118654752f;
+  const bool use_small = u < 0.875f && u > -0.5f;
+  const float small = 0.5f * x * (1.0f + u * erf_small_over_x(u * u));
+  float xc = vm_abs(x);
+  xc = xc < 0.70710678f ? 0.70710678f : xc;
+  const SquareHiLo q = neg_half_square(xc);
+  const float half_erfc = static_cast<float>(0.5 * erfcx_poly<double>(xc * 0.70710678118654752));
+  const float m = exp_normal(q.hi, q.lo);  // Phi(-|x|) = half_erfc * m
+  const float upper = x * (1.0f - half_erfc * m);
+  const float lower = (x * half_erfc) * m;
+  return use_small ? small : x > 0.0f ? upper : lower;
+}
+
 // x (1 + tanh(s / 2)) / 2 = x sigmoid(s) with s = 2 sqrt(2 / pi) (x + 0.044715 x^3). s is formed
 // in double and carried as hi + lo into the exponential: its float rounding alone would cost
 // |s| ulp where sigmoid(s) is small.
@@ -263,6 +320,35 @@ inline float gelu_tanh_f32(float x) {
   const double s = xd * (1.5957691216057308 + 0.071354816272600251 * xd * xd);
   const float hi = static_cast<float>(s);
   return times_sigmoid(x, hi, static_cast<float>(s - static_cast<double>(hi)));
+}
+
+// The fast paths of the two gelu forms, for blocks within kGeluFastBound: every exponential is
+// then normal (e^-76 at most), and so is every result.
+constexpr float kGeluFastBound = 9.5f;
+
+// gelu_tanh_f32 with s formed in float pairs instead of double (x^2 exact as p + pe by FMA, the
+// two constants as hi + lo, c + d x^2 by a two-sum): hi + lo carries s far below a float ulp, as
+// the double did, without double lanes (half as wide, and converted twice).
+inline float gelu_tanh_fast(float x) {
+  if constexpr (kVmathFma) {
+    const float c_hi = 1.595769167e+00f, c_lo = -4.534068054e-08f;  // 2 sqrt(2 / pi)
+    const float d_hi = 7.135481387e-02f, d_lo = 2.398832466e-09f;   // 0.044715 * 2 sqrt(2 / pi)
+    const float p = x * x;
+    const float pe = __builtin_fmaf(x, x, -p);
+    const float t = d_hi * p;  // d x^2 = t + te
+    const float te = __builtin_fmaf(d_hi, p, -t) + __builtin_fmaf(d_hi, pe, d_lo * p);
+    const float q = c_hi + t;  // c + d x^2 = q + qe
+    const float qb = q - c_hi;
+    const float qe = ((c_hi - (q - qb)) + (t - qb)) + (c_lo + te);
+    const float hi = x * q;
+    const float lo = __builtin_fmaf(x, q, -hi) + x * qe;
+    return times_sigmoid_normal(x, hi, lo);
+  } else {
+    const double xd = static_cast<double>(x);
+    const double s = xd * (1.5957691216057308 + 0.071354816272600251 * xd * xd);
+    const float hi = static_cast<float>(s);
+    return times_sigmoid_normal(x, hi, static_cast<float>(s - static_cast<double>(hi)));
+  }
 }
 
 }  // namespace
