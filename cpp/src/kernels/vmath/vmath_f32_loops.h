@@ -11,17 +11,23 @@ namespace onyxrt::kernels {
 namespace {
 
 // Blocks through a local copy of the input: the compiler then knows the loop reads nothing it
-// writes, so it vectorizes without overlap checks and y == x works.
-template <float (*F)(float)>
-inline void vmath_apply(const float* x, float* y, int64_t n) {
+// writes, so it vectorizes without overlap checks and y == x works. block(in, out, m).
+template <class Block>
+inline void for_each_block(const float* x, float* y, int64_t n, const Block& block) {
   constexpr int64_t kBlock = 256;
   float in[kBlock];
   for (int64_t i = 0; i < n; i += kBlock) {
     const int64_t m = n - i < kBlock ? n - i : kBlock;
     std::memcpy(in, x + i, static_cast<size_t>(m) * sizeof(float));
-    float* out = y + i;
-    for (int64_t j = 0; j < m; ++j) out[j] = F(in[j]);
+    block(in, y + i, m);
   }
+}
+
+template <float (*F)(float)>
+inline void vmath_apply(const float* x, float* y, int64_t n) {
+  for_each_block(x, y, n, [](const float* in, float* out, int64_t m) {
+    for (int64_t j = 0; j < m; ++j) out[j] = F(in[j]);
+  });
 }
 
 // Whether every x[j] lies in [lo, hi] (NaN does not). A count, not a boolean and: GCC vectorizes
@@ -36,18 +42,13 @@ inline bool all_within(const float* x, int64_t n, float lo, float hi) {
 // results within F's bounds for less work; F for the rest (special values, extreme arguments).
 template <float (*F)(float), float (*Fast)(float)>
 inline void vmath_apply_fast(const float* x, float* y, int64_t n, float lo, float hi) {
-  constexpr int64_t kBlock = 256;
-  float in[kBlock];
-  for (int64_t i = 0; i < n; i += kBlock) {
-    const int64_t m = n - i < kBlock ? n - i : kBlock;
-    std::memcpy(in, x + i, static_cast<size_t>(m) * sizeof(float));
-    float* out = y + i;
+  for_each_block(x, y, n, [lo, hi](const float* in, float* out, int64_t m) {
     if (all_within(in, m, lo, hi)) {
       for (int64_t j = 0; j < m; ++j) out[j] = Fast(in[j]);
     } else {
       for (int64_t j = 0; j < m; ++j) out[j] = F(in[j]);
     }
-  }
+  });
 }
 
 }  // namespace
