@@ -7,7 +7,9 @@ timed run starts after a pause (--settle-ms, 50 ms): onnxruntime's intra-op work
 from whichever runtime runs next (at 2 threads on 2 cores it halves onyxrt's second thread). Each
 model is measured in a subprocess of its own, so a crash or a leak in one model does not take the
 rest with it. Per model, thread count and batch it reports: median latency of each runtime, the
-ratio, session creation time (median of --creations), the relative difference between the two
+ratio, the median of the per-round ratios (`pair`: each round's two runs ran back to back, so a
+shift in the machine's load moves both; steadier than the ratio of medians on a shared machine),
+session creation time (median of --creations), the relative difference between the two
 outputs, and the peak resident set (RSS high-water mark) of a fresh process that creates the
 session and runs it, one process per runtime so that the two do not pollute each other.
 
@@ -205,6 +207,10 @@ def measure_runs(row, sessions, inputs, batch, bounds, repeat, warmup, settle_s)
             if run(runtime) is not None:
                 times[runtime].append((time.perf_counter() - start) * 1e3)
     row["ms"] = {rt: statistics.median(t) for rt, t in times.items() if t and rt in live}
+    # The two runs of one round ran back to back, so the machine's load shifts both alike; the
+    # median of those per-round ratios is steadier than the ratio of the two medians.
+    if len(live) == 2 and len(times["onyxrt"]) == len(times["onnxruntime"]) == repeat:
+        row["pair_ratio"] = statistics.median(a / b for a, b in zip(times["onyxrt"], times["onnxruntime"]))
     return row
 
 
@@ -270,7 +276,7 @@ def fmt(value, spec: str, missing: str = "-") -> str:
 
 
 COLUMNS = (
-    f"{'model':<22}{'thr':>4}{'batch':>6}{'onyxrt ms':>11}{'ort ms':>10}{'ratio':>7}"
+    f"{'model':<22}{'thr':>4}{'batch':>6}{'onyxrt ms':>11}{'ort ms':>10}{'ratio':>7}{'pair':>6}"
     f"{'create onyx':>13}{'create ort':>12}{'peak onyx MiB':>15}{'peak ort MiB':>14}{'diff':>9}"
 )
 
@@ -285,6 +291,7 @@ def format_row(row) -> str:
     row["ratio"] = ratio
     return (
         f"{row['model']:<22}{row['threads']:>4}{row['batch']!s:>6}{onyx:>11}{ort:>10}{fmt(ratio, '.2f'):>7}"
+        f"{fmt(row.get('pair_ratio'), '.2f'):>6}"
         f"{fmt(create.get('onyxrt'), '.1f'):>13}{fmt(create.get('onnxruntime'), '.1f'):>12}"
         f"{fmt(peak.get('onyxrt'), '.0f'):>15}{fmt(peak.get('onnxruntime'), '.0f'):>14}"
         f"{fmt(row['diff'], '.0e'):>9}"
@@ -309,8 +316,10 @@ def summarise(rows, threads_list, batches) -> None:
                 per_batch.append(f"batch {batch}: {geomean(ratios):.2f} ({len(ratios)})")
         worst = max(at, key=lambda r: r["ratio"])
         mean = geomean([r["ratio"] for r in at])
+        pairs = [r["pair_ratio"] for r in at if r.get("pair_ratio")]
+        pair_mean = f"; per-round pairs {geomean(pairs):.2f}" if len(pairs) == len(at) else ""
         print(
-            f"threads={threads}: geometric mean ratio {mean:.2f} over {len(at)} rows"
+            f"threads={threads}: geometric mean ratio {mean:.2f} over {len(at)} rows{pair_mean}"
             f" [{'; '.join(per_batch)}]; worst {worst['model']} (batch {worst['batch']}) {worst['ratio']:.2f}"
         )
     failures = [(r, rt, e) for r in rows for rt, e in r["errors"].items() if e]
@@ -391,7 +400,8 @@ def main(argv=None) -> int:
             raise SystemExit(error.args[0]) from None
     print(
         f"threads={args.threads} batch={args.batch} repeat={args.repeat} warmup={args.warmup} settle={args.settle_ms} ms "
-        f"creations={args.creations}; ms = median latency, create = median session creation (ms), "
+        f"creations={args.creations}; ms = median latency, pair = median of the per-round ratios, "
+        f"create = median session creation (ms), "
         f"peak = RSS high-water mark of a fresh process, diff = max |onyxrt - ort| / max |ort|"
     )
     print(COLUMNS)
