@@ -122,6 +122,16 @@ inline float exp_normal(float hi, float lo) {
 
 inline float exp_fast(float x) { return exp_normal(x, 0.0f); }  // x in [kExpNormalLo, kExpNormalHi]
 
+// exp(hi + lo) as m * scale: exp_parts, or (kNormal, hi in exp_normal's range) one factor.
+template <bool kNormal>
+inline ExpParts exp_split(float hi, float lo) {
+  if constexpr (kNormal) {
+    return {exp_normal(hi, lo), 1.0f};
+  } else {
+    return exp_parts(hi, lo);
+  }
+}
+
 // log(x): x = 2^e m with m in [sqrt(1/2), sqrt(2)), log(1 + f) by the cephes logf polynomial,
 // e ln2 added in two parts. Denormal inputs are scaled by 2^23 first.
 inline float log_f32(float x) {
@@ -250,10 +260,13 @@ inline float erf_f32(float x) {
 // x / (1 + e^-s) for s = hi + lo: x / (1 + e) for s >= 0 and x e / (1 + e) below, e = e^-|s|
 // <= 1: no overflow, and tiny results of very negative s keep their precision down to the
 // denormals (e's last factor applied last). sigmoid, silu and gelu's tanh form.
+// kNormal: e is normal (|hi| <= -kExpNormalLo), one factor and no clamps; the loops give the
+// sigmoid and silu fast forms blocks within kSigmoidFastBound, where their results are normal too.
+template <bool kNormal = false>
 inline float times_sigmoid(float x, float hi, float lo) {
   const bool negative = hi < 0.0f;
   const float sign = negative ? 1.0f : -1.0f;
-  const ExpParts e = exp_parts(hi * sign, lo * sign);
+  const ExpParts e = exp_split<kNormal>(hi * sign, lo * sign);
   const float d = 1.0f + e.m * e.scale;
   // Selects of values only, no conditional arithmetic: that is what lets the loops vectorize
   // (the compiler may not speculate a division that could trap).
@@ -264,67 +277,52 @@ inline float times_sigmoid(float x, float hi, float lo) {
 inline float sigmoid_f32(float x) { return times_sigmoid(1.0f, x, 0.0f); }
 inline float silu_f32(float x) { return times_sigmoid(x, x, 0.0f); }
 
-// times_sigmoid where e = e^-|hi| is normal (|hi| <= -kExpNormalLo): one factor, no clamps. The
-// loops give sigmoid and silu blocks within kSigmoidFastBound, where their results are normal too.
-inline float times_sigmoid_normal(float x, float hi, float lo) {
-  const bool negative = hi < 0.0f;
-  const float sign = negative ? 1.0f : -1.0f;
-  const float e = exp_normal(hi * sign, lo * sign);
-  return (x * (negative ? e : 1.0f)) / (1.0f + e);
-}
-
 constexpr float kSigmoidFastBound = 80.0f;
-inline float sigmoid_fast(float x) { return times_sigmoid_normal(1.0f, x, 0.0f); }
-inline float silu_fast(float x) { return times_sigmoid_normal(x, x, 0.0f); }
+inline float sigmoid_fast(float x) { return times_sigmoid<true>(1.0f, x, 0.0f); }
+inline float silu_fast(float x) { return times_sigmoid<true>(x, x, 0.0f); }
 
 // x Phi(x) = x (1 + erf(x / sqrt 2)) / 2. Where the sum cancels (x < -sqrt 2 / 2) it is
 // x erfc(|x| / sqrt 2) / 2 with the square x^2 / 2 exact, so tiny negative results keep their
 // precision; above sqrt 2 * 0.875, x (1 - erfc(x / sqrt 2) / 2). gelu(-inf) is NaN, as std::
 // computes it (-inf * 0).
+// The fast forms of the two gelus, for blocks within kGeluFastBound: every exponential is then
+// normal (e^-76 at most), and so is every result.
+constexpr float kGeluFastBound = 9.5f;
+
+// kNormal: the fast form for |x| <= kGeluFastBound, where e^(-x^2 / 2) >= e^-45 is one factor
+// and needs no clamp above, and x^2 / 2 is split by FMA.
+template <bool kNormal = false>
 inline float gelu_erf_f32(float x) {
   const float u = x * 0.70710678118654752f;
   const bool use_small = u < 0.875f && u > -0.5f;
   const float small = 0.5f * x * (1.0f + u * erf_small_over_x(u * u));
   float xc = vm_abs(x);
   xc = xc < 0.70710678f ? 0.70710678f : xc;  // NaN stays NaN
-  xc = xc > 15.5f ? 15.5f : xc;              // e^(-x^2 / 2) < e^-120: m is 0 beyond
-  const SquareHiLo q = neg_square(xc, 0.5);
+  if constexpr (!kNormal) xc = xc > 15.5f ? 15.5f : xc;  // e^(-x^2 / 2) < e^-120: m is 0 beyond
+  const SquareHiLo q = kNormal ? neg_half_square(xc) : neg_square(xc, 0.5);
   const float half_erfc = static_cast<float>(0.5 * erfcx_poly<double>(xc * 0.70710678118654752));
-  const ExpParts e = exp_parts(q.hi, q.lo);  // Phi(-|x|) = half_erfc * m * scale
+  const ExpParts e = exp_split<kNormal>(q.hi, q.lo);  // Phi(-|x|) = half_erfc * m * scale
   const float upper = x * (1.0f - half_erfc * (e.m * e.scale));
   const float lower = ((x * half_erfc) * e.m) * e.scale;
-  return use_small ? small : x > 0.0f ? upper : lower;
-}
-
-// gelu_erf_f32 within kGeluFastBound: e^(-x^2 / 2) >= e^-45 is one factor, no clamp above.
-inline float gelu_erf_fast(float x) {
-  const float u = x * 0.70710678118654752f;
-  const bool use_small = u < 0.875f && u > -0.5f;
-  const float small = 0.5f * x * (1.0f + u * erf_small_over_x(u * u));
-  float xc = vm_abs(x);
-  xc = xc < 0.70710678f ? 0.70710678f : xc;
-  const SquareHiLo q = neg_half_square(xc);
-  const float half_erfc = static_cast<float>(0.5 * erfcx_poly<double>(xc * 0.70710678118654752));
-  const float m = exp_normal(q.hi, q.lo);  // Phi(-|x|) = half_erfc * m
-  const float upper = x * (1.0f - half_erfc * m);
-  const float lower = (x * half_erfc) * m;
   return use_small ? small : x > 0.0f ? upper : lower;
 }
 
 // x (1 + tanh(s / 2)) / 2 = x sigmoid(s) with s = 2 sqrt(2 / pi) (x + 0.044715 x^3). s is formed
 // in double and carried as hi + lo into the exponential: its float rounding alone would cost
 // |s| ulp where sigmoid(s) is small.
+template <bool kNormal>
+inline float gelu_tanh_double(float x, double xd) {
+  const double s = xd * (1.5957691216057308 + 0.071354816272600251 * xd * xd);
+  const float hi = static_cast<float>(s);
+  return times_sigmoid<kNormal>(x, hi, static_cast<float>(s - static_cast<double>(hi)));
+}
+
 inline float gelu_tanh_f32(float x) {
   double xd = static_cast<double>(x);
   xd = xd > 100.0 ? 100.0 : xd < -100.0 ? -100.0 : xd;  // sigmoid(s) is exactly 0 or 1 beyond
-  const double s = xd * (1.5957691216057308 + 0.071354816272600251 * xd * xd);
-  const float hi = static_cast<float>(s);
-  return times_sigmoid(x, hi, static_cast<float>(s - static_cast<double>(hi)));
+  return gelu_tanh_double<false>(x, xd);
 }
 
-// The fast paths of the two gelu forms, for blocks within kGeluFastBound: every exponential is
-// then normal (e^-76 at most), and so is every result.
-constexpr float kGeluFastBound = 9.5f;
 
 // gelu_tanh_f32 with s formed in float pairs instead of double (x^2 exact as p + pe by FMA, the
 // two constants as hi + lo, c + d x^2 by a two-sum): hi + lo carries s far below a float ulp, as
@@ -342,12 +340,9 @@ inline float gelu_tanh_fast(float x) {
     const float qe = ((c_hi - (q - qb)) + (t - qb)) + (c_lo + te);
     const float hi = x * q;
     const float lo = __builtin_fmaf(x, q, -hi) + x * qe;
-    return times_sigmoid_normal(x, hi, lo);
+    return times_sigmoid<true>(x, hi, lo);
   } else {
-    const double xd = static_cast<double>(x);
-    const double s = xd * (1.5957691216057308 + 0.071354816272600251 * xd * xd);
-    const float hi = static_cast<float>(s);
-    return times_sigmoid_normal(x, hi, static_cast<float>(s - static_cast<double>(hi)));
+    return gelu_tanh_double<true>(x, static_cast<double>(x));
   }
 }
 

@@ -69,7 +69,7 @@ inline void vmath_apply_fast(const float* x, float* y, int64_t n, float lo, floa
     vmath_apply_fast<silu_f32, silu_fast>(x, y, n, -kSigmoidFastBound, kSigmoidFastBound);                   \
   }                                                                                                          \
   void vgelu_erf_f32__##isa(const float* x, float* y, int64_t n) {                                          \
-    vmath_apply_fast<gelu_erf_f32, gelu_erf_fast>(x, y, n, -kGeluFastBound, kGeluFastBound);                 \
+    vmath_apply_fast<gelu_erf_f32<false>, gelu_erf_f32<true>>(x, y, n, -kGeluFastBound, kGeluFastBound);    \
   }                                                                                                          \
   void vgelu_tanh_f32__##isa(const float* x, float* y, int64_t n) {                                         \
     vmath_apply_fast<gelu_tanh_f32, gelu_tanh_fast>(x, y, n, -kGeluFastBound, kGeluFastBound);               \
