@@ -281,14 +281,14 @@ constexpr float kSigmoidFastBound = 80.0f;
 inline float sigmoid_fast(float x) { return times_sigmoid<true>(1.0f, x, 0.0f); }
 inline float silu_fast(float x) { return times_sigmoid<true>(x, x, 0.0f); }
 
-// x Phi(x) = x (1 + erf(x / sqrt 2)) / 2. Where the sum cancels (x < -sqrt 2 / 2) it is
-// x erfc(|x| / sqrt 2) / 2 with the square x^2 / 2 exact, so tiny negative results keep their
-// precision; above sqrt 2 * 0.875, x (1 - erfc(x / sqrt 2) / 2). gelu(-inf) is NaN, as std::
-// computes it (-inf * 0).
 // The fast forms of the two gelus, for blocks within kGeluFastBound: every exponential is then
 // normal (e^-76 at most), and so is every result.
 constexpr float kGeluFastBound = 9.5f;
 
+// x Phi(x) = x (1 + erf(x / sqrt 2)) / 2. Where the sum cancels (x < -sqrt 2 / 2) it is
+// x erfc(|x| / sqrt 2) / 2 with the square x^2 / 2 exact, so tiny negative results keep their
+// precision; above sqrt 2 * 0.875, x (1 - erfc(x / sqrt 2) / 2). gelu(-inf) is NaN, as std::
+// computes it (-inf * 0).
 // kNormal: the fast form for |x| <= kGeluFastBound, where e^(-x^2 / 2) >= e^-45 is one factor
 // and needs no clamp above, and x^2 / 2 is split by FMA.
 template <bool kNormal = false>
@@ -322,7 +322,6 @@ inline float gelu_tanh_f32(float x) {
   xd = xd > 100.0 ? 100.0 : xd < -100.0 ? -100.0 : xd;  // sigmoid(s) is exactly 0 or 1 beyond
   return gelu_tanh_double<false>(x, xd);
 }
-
 
 // gelu_tanh_f32 with s formed in float pairs instead of double (x^2 exact as p + pe by FMA, the
 // two constants as hi + lo, c + d x^2 by a two-sum): hi + lo carries s far below a float ulp, as
