@@ -38,10 +38,11 @@ GEOMETRIES = {
     "unequal_channels": ((3, 128, 28, 28), 32, {"pads": [1, 1, 1, 1]}),
     "few_inputs": ((1, 16, 30, 29), 64, {"pads": [1, 1, 1, 1]}),
     # Bands hold the tile rows of several images (kernels/winograd.h). 256 x 256 channels ask for
-    # 128 tiles a band: one band of all three images at 1 thread; at 2, two bands that each end
-    # or start in the middle image.
+    # 128 tiles a band: one band of all three images, which at 2 threads the threads share (the
+    # input transform by input channels, GEMMs and output transform by output channels).
     "images_share_bands": ((3, 256, 13, 17), 256, {"pads": [1, 1, 1, 1]}),
-    # 64 x 64 channels ask for 32 tiles (11 rows of 3): five 2-row images, split 3 / 2 at 2 threads.
+    # 64 x 64 channels ask for 32 tiles (11 rows of 3): five 2-row images in two bands of five
+    # rows, the middle image split between them; a band per thread at 2 threads.
     "many_small_images": ((5, 64, 7, 9), 64, {"pads": [1, 1, 1, 1]}),
 }
 
@@ -138,6 +139,8 @@ def test_winograd_isa_tiers(isa):
         "for name in ['edge_tiles_batch2', 'no_padding_odd_m', 'asymmetric_pads', 'single_row', 'many_small_images']:\n"
         "    check_winograd(*GEOMETRIES[name])\n"
         "check_winograd(*GEOMETRIES['unequal_channels'], tail='residual', threads=2)\n"
+        # One band shared by both threads: output channels split 32 / 1 (AVX-512) or 16 / 17.
+        "check_winograd(*GEOMETRIES['no_padding_odd_m'], tail='relu', threads=2)\n"
     )
     run_at_isa(code, isa)
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 
 // Row-major GEMM:  C = alpha * op(A) * op(B) + beta * C  [+ bias] [-> ReLU]
 //   op(A) is M x K (A is M x K, or K x M when trans_a), op(B) is K x N (B is K x N, or N x K when
@@ -64,6 +65,14 @@ PackedMatrixA pack_a_f32(bool trans_a, int64_t m, int64_t k, const float* a, int
 // C = alpha * op(A) * B_packed + beta * C  [+ epilogue]; M from the argument, K and N from B.
 void gemm_f32_packed(bool trans_a, int64_t m, float alpha, const float* a, int64_t lda, const PackedMatrixB& b,
                      float beta, float* c, int64_t ldc, int threads, const GemmEpilogue& epilogue = {});
+// The columns of share `part` of `parts` of that product (C's columns cut into near-equal runs
+// of whole microkernel panels; a share may be empty), on the calling thread; returns the share's
+// columns [first, second). Threads that split one product by columns each read only their share
+// of B, which a split by rows reads whole on every thread: what counts when B is larger than a
+// core's cache and C has few rows.
+std::pair<int64_t, int64_t> gemm_f32_packed_share(bool trans_a, int64_t m, float alpha, const float* a, int64_t lda,
+                                                  const PackedMatrixB& b, float beta, float* c, int64_t ldc, int part,
+                                                  int parts, const GemmEpilogue& epilogue = {});
 // C = alpha * A_packed * op(B) + beta * C  [+ epilogue]; M and K from A, N from the argument.
 void gemm_f32_packed(const PackedMatrixA& a, bool trans_b, int64_t n, float alpha, const float* b, int64_t ldb,
                      float beta, float* c, int64_t ldc, int threads, const GemmEpilogue& epilogue = {});

@@ -37,7 +37,9 @@ bool winograd_f32_supported(const ConvGeometry& g);
 
 // y ([batch, m, output...]) = conv(x ([batch, c, input...]), W) + epilogue (bias per channel,
 // then Z, shaped as y, then the clamp), on up to `threads` threads. The tiles of several images
-// share the point GEMMs, so small planes reuse each transformed weight as large ones do.
+// share the point GEMMs, so small planes reuse each transformed weight as large ones do. Bands
+// of tile rows go to the threads one each when there are enough; otherwise the threads share
+// each band by channels, so that none reads the whole weights for a few tiles.
 void winograd_conv_f32(const ConvGeometry& g, const WinogradWeightsF32& w, int64_t batch, const float* x, float* y,
                        const ConvDirectEpilogue& epilogue, int threads);
 

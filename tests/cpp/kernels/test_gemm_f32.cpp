@@ -1,6 +1,7 @@
 // Every f32 GEMM microkernel of kernels/gemm/gemm_f32.inc and its m-row companion, alone and
 // inside the blocked driver
-// (plain, packed A, packed B, transposes, alpha/beta, strides, epilogues, 1 and 2 threads),
+// (plain, packed A, packed B, packed B by column shares, transposes, alpha/beta, strides,
+// epilogues, 1 and 2 threads),
 // against a double-precision reference and against the generic variant, at odd sizes; and the
 // whole-matrix packing of each variant's MR/NR against its panel layout, value by value.
 // Variants the CPU cannot run are skipped with a visible SKIP line.
@@ -79,7 +80,7 @@ void reference(const Case& t, const Data& d, std::vector<double>& out, std::vect
     }
 }
 
-enum class Path { Plain, PackedA, PackedB };
+enum class Path { Plain, PackedA, PackedB, PackedBShares };
 
 std::vector<float> run(const GemmF32Config& cfg, Path path, const Case& t, const Data& d) {
   std::vector<float> c = d.c0;
@@ -97,6 +98,14 @@ std::vector<float> run(const GemmF32Config& cfg, Path path, const Case& t, const
       gemm_f32_packed_with(cfg, t.ta, t.m, t.alpha, d.a.data(), d.lda, pb, t.beta, c.data(), d.ldc, t.threads, ep);
       break;
     }
+    case Path::PackedBShares: {  // the shares one after the other must make the whole product
+      PackedMatrixB pb = pack_b_f32_with(cfg, t.tb, t.k, t.n, d.b.data(), d.ldb);
+      const int parts = 1 + static_cast<int>((t.m + t.n + t.k) % 4);
+      for (int part = 0; part < parts; ++part)
+        gemm_f32_packed_share_with(cfg, t.ta, t.m, t.alpha, d.a.data(), d.lda, pb, t.beta, c.data(), d.ldc, part,
+                                   parts, ep);
+      break;
+    }
     case Path::PackedA: {
       PackedMatrixA pa = pack_a_f32_with(cfg, t.ta, t.m, t.k, d.a.data(), d.lda);
       gemm_f32_packed_with(cfg, pa, t.tb, t.n, t.alpha, d.b.data(), d.ldb, t.beta, c.data(), d.ldc, t.threads, ep);
@@ -106,7 +115,19 @@ std::vector<float> run(const GemmF32Config& cfg, Path path, const Case& t, const
   return c;
 }
 
-const char* path_name(Path p) { return p == Path::Plain ? "plain" : p == Path::PackedA ? "packedA" : "packedB"; }
+const char* path_name(Path p) {
+  switch (p) {
+    case Path::Plain:
+      return "plain";
+    case Path::PackedA:
+      return "packedA";
+    case Path::PackedB:
+      return "packedB";
+    case Path::PackedBShares:
+      return "packedB shares";
+  }
+  return "?";
+}
 
 // Compares one variant (and the generic one) with the reference on one case.
 void check_case(const GemmF32Config& cfg, const GemmF32Config& generic, Path path, const Case& t, uint32_t seed) {
@@ -288,14 +309,14 @@ void check_variant(const GemmF32Ukernel& uk) {
           const float betas[] = {0.0f, 1.0f, 0.25f};
           t.alpha = alphas[index % 3], t.beta = betas[(index / 3) % 3];
           t.pad = (index % 5 == 0) ? 3 : 0;
-          Path path = static_cast<Path>(index % 3);
+          Path path = static_cast<Path>(index % 4);
           check_case(cfg, base, path, t, seed++);
           ++index;
         }
     // Every transpose x path combination, epilogues and threads at a size with edges everywhere.
     for (int ta = 0; ta < 2; ++ta)
       for (int tb = 0; tb < 2; ++tb)
-        for (int p = 0; p < 3; ++p)
+        for (int p = 0; p < 4; ++p)
           for (int variant = 0; variant < 4; ++variant) {
             Case t;
             t.ta = ta, t.tb = tb, t.m = 127, t.n = 63 + 2 * variant, t.k = 300;
@@ -322,11 +343,13 @@ void check_variant(const GemmF32Ukernel& uk) {
              differ);
     }
     // K == 0: C = beta * C (+ epilogue).
-    for (float beta : {0.0f, 2.0f}) {
-      Case t;
-      t.m = 7, t.n = 13, t.k = 0, t.beta = beta, t.bias = GemmEpilogue::Bias::PerRow, t.relu = true;
-      check_case(cfg, base, Path::Plain, t, seed++);
-    }
+    for (float beta : {0.0f, 2.0f})
+      for (Path path : {Path::Plain, Path::PackedBShares})
+        for (auto bias : {GemmEpilogue::Bias::PerRow, GemmEpilogue::Bias::PerColumn}) {
+          Case t;
+          t.m = 7, t.n = 13 + 4 * cfg.ukernel.nr, t.k = 0, t.beta = beta, t.bias = bias, t.relu = true;
+          check_case(cfg, base, path, t, seed++);
+        }
   }
 }
 

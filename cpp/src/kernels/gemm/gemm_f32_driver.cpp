@@ -259,6 +259,35 @@ void gemm_f32_run(const GemmF32Config& cfg, int64_t m, int64_t n, int64_t k, flo
   });
 }
 
+std::pair<int64_t, int64_t> gemm_f32_packed_share_with(const GemmF32Config& cfg, bool trans_a, int64_t m, float alpha,
+                                                       const float* a, int64_t lda, const PackedMatrixB& b, float beta,
+                                                       float* c, int64_t ldc, int part, int parts,
+                                                       const GemmEpilogue& epilogue) {
+  ONYXRT_ENFORCE(b.empty() || PackedAccess::fits(b, cfg), "gemm: B was packed for another microkernel");
+  ONYXRT_ENFORCE(parts >= 1 && part >= 0 && part < parts, "gemm: share ", part, " of ", parts, " does not exist");
+  const int64_t n = b.n(), nr = cfg.ukernel.nr, panels = (n + nr - 1) / nr;
+  const int64_t n0 = std::min(n, panels * part / parts * nr), n1 = std::min(n, panels * (part + 1) / parts * nr);
+  if (m <= 0 || n0 >= n1) return {n0, n1};
+  const bool has_epilogue =
+      epilogue.relu || (epilogue.bias_kind != GemmEpilogue::Bias::None && epilogue.bias != nullptr);
+  // The share as a problem of its own over columns [n0, n1): B's panels start n0 / NR panels in,
+  // each K slice's panels being side by side, so run_region reaches them from the whole matrix.
+  const GemmOperand packed_b{nullptr, 0, false, PackedAccess::data(b)};
+  Problem pr{&cfg, m, n, b.k(), alpha, beta, GemmOperand{a, lda, trans_a, nullptr}, packed_b, c, ldc,
+             has_epilogue ? &epilogue : nullptr};
+  if (pr.k <= 0) {
+    Problem share = pr;
+    share.n = n1 - n0, share.c = c + n0;
+    GemmEpilogue shifted = epilogue;  // a per-column bias starts at the share's first column
+    if (shifted.bias_kind == GemmEpilogue::Bias::PerColumn && shifted.bias != nullptr) shifted.bias += n0;
+    share.epilogue = has_epilogue ? &shifted : nullptr;
+    scale_only(share);
+    return {n0, n1};
+  }
+  run_region(pr, 0, m, n0, n1);
+  return {n0, n1};
+}
+
 void gemm_f32_with(const GemmF32Config& cfg, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                    float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
                    int64_t ldc, int threads, const GemmEpilogue& epilogue) {
@@ -297,6 +326,13 @@ void gemm_f32_packed(bool trans_a, int64_t m, float alpha, const float* a, int64
 void gemm_f32_packed(const PackedMatrixA& a, bool trans_b, int64_t n, float alpha, const float* b, int64_t ldb,
                      float beta, float* c, int64_t ldc, int threads, const GemmEpilogue& epilogue) {
   gemm_f32_packed_with(kernel_table().gemm_f32, a, trans_b, n, alpha, b, ldb, beta, c, ldc, threads, epilogue);
+}
+
+std::pair<int64_t, int64_t> gemm_f32_packed_share(bool trans_a, int64_t m, float alpha, const float* a, int64_t lda,
+                                                  const PackedMatrixB& b, float beta, float* c, int64_t ldc, int part,
+                                                  int parts, const GemmEpilogue& epilogue) {
+  return gemm_f32_packed_share_with(kernel_table().gemm_f32, trans_a, m, alpha, a, lda, b, beta, c, ldc, part, parts,
+                             epilogue);
 }
 
 const char* gemm_f32_kernel_name() { return kernel_table().gemm_f32.ukernel.name; }

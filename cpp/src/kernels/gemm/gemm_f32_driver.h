@@ -69,6 +69,10 @@ void gemm_f32_with(const GemmF32Config& cfg, bool trans_a, bool trans_b, int64_t
 void gemm_f32_packed_with(const GemmF32Config& cfg, bool trans_a, int64_t m, float alpha, const float* a,
                           int64_t lda, const PackedMatrixB& b, float beta, float* c, int64_t ldc, int threads,
                           const GemmEpilogue& epilogue = {});
+std::pair<int64_t, int64_t> gemm_f32_packed_share_with(const GemmF32Config& cfg, bool trans_a, int64_t m, float alpha,
+                                                       const float* a, int64_t lda, const PackedMatrixB& b, float beta,
+                                                       float* c, int64_t ldc, int part, int parts,
+                                                       const GemmEpilogue& epilogue = {});
 void gemm_f32_packed_with(const GemmF32Config& cfg, const PackedMatrixA& a, bool trans_b, int64_t n, float alpha,
                           const float* b, int64_t ldb, float beta, float* c, int64_t ldc, int threads,
                           const GemmEpilogue& epilogue = {});

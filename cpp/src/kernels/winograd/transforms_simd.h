@@ -72,7 +72,7 @@ void winograd_input(const WinogradBand& band, const float* x, float* v, float* w
   const int64_t plane = band.channels * band.point_tiles;  // floats per point in v
   float* rows = work;                 // [6 input rows][4 phases][width]: rows[j][p][tx] = row j at 4 tx + p
   float* cols = work + 6 * phases;    // [6][4 phases][width]: B^T applied down each column
-  for (int64_t c = 0; c < band.channels; ++c) {
+  for (int64_t c = band.channel_begin; c < band.channel_end; ++c) {
     const float* xc = x + c * band.in_h * band.in_w;
     for (int64_t ty = band.ty0; ty < band.ty1; ++ty) {
       for (int j = 0; j < 6; ++j) {
@@ -124,8 +124,8 @@ void winograd_output(const WinogradBand& band, const float* prod, const float* b
     const int rows = static_cast<int>(std::min<int64_t>(4, band.out_h - 4 * ty));
     const int cols = static_cast<int>(std::min<int64_t>(4, band.out_w - 4 * tx));
     const int64_t at = 4 * ty * band.out_w + 4 * tx;
-    for (int64_t o0 = 0; o0 < m_out; o0 += L) {
-      const int n = static_cast<int>(std::min<int64_t>(L, m_out - o0));
+    for (int64_t o0 = band.channel_begin; o0 < band.channel_end; o0 += L) {
+      const int n = static_cast<int>(std::min<int64_t>(L, band.channel_end - o0));
       const float* m = prod + (band.first_tile + t) * m_out + o0;
       V across[4][6];  // A^T down each of the 6 columns
       for (int k = 0; k < 6; ++k) {

@@ -19,14 +19,20 @@ struct WinogradBand {
   int64_t pad_top = 0, pad_left = 0;
   int64_t tiles_x = 0, ty0 = 0, ty1 = 0;
   int64_t first_tile = 0, point_tiles = 0;
+  // The channels a call covers: input channels for the input transform, output channels for
+  // the output one (so that threads can share a band's transforms by channels: split by tiles,
+  // they would write parts of the same cache lines of v).
+  int64_t channel_begin = 0, channel_end = 0;
   int64_t tiles() const { return (ty1 - ty0) * tiles_x; }
 };
 
-// v[e][c][first_tile + t] (point e = 6 i + k, channel c, tile t of the band in row-major order;
-// point_tiles floats per (e, c)) = (B^T d B)[i][k] of the tile's input block d in channel c.
+// v[e][c][first_tile + t] (point e = 6 i + k, channel c in [channel_begin, channel_end), tile t of
+// the band in row-major order; channels * point_tiles floats per point e) = (B^T d B)[i][k] of
+// the tile's input block d in channel c.
 // work: at least 48 * (tiles_x + 1) floats.
 using WinogradInputF32Fn = void (*)(const WinogradBand& band, const float* x, float* v, float* work);
-// For every tile t of the band and output channel o: the 4 x 4 outputs A^T m A of
+// For every tile t of the band and output channel o in [channel_begin, channel_end): the 4 x 4
+// outputs A^T m A of
 // m[e] = prod[e][first_tile + t][o] (rows of out_channels values, point_tiles rows per point),
 // plus bias[o], plus Z, clamped to [lo, hi] when clamp; only the outputs inside the image are
 // written (Z read just before each).

@@ -96,50 +96,87 @@ void winograd_conv_f32(const ConvGeometry& g, const WinogradWeightsF32& w, int64
   // what a band moves: C M / (2 (C + M)) tiles, 64 for 256 x 256 channels, where a 14 x 14 image
   // has 16. One-row bands of 4 tiles ran those layers in ResNet-50 at 1.72 ms, whole images at
   // 1.24-1.34; at batch 8, bands of 32 or 64 tiles at 8.9-9.2 ms, of 128 or 256 at 9.3-9.8.
-  // Then a multiple of the threads in bands, so that none idles.
   const int64_t tile_bytes = kPoints * (c + m) * int64_t{sizeof(float)};
   const int64_t l2_rows = (int64_t{1} << 19) / (tile_bytes * shape.tiles_x);
   const int64_t reuse_rows = (c * m / (2 * (c + m)) + shape.tiles_x - 1) / shape.tiles_x;
-  int64_t band_rows = std::clamp<int64_t>(std::max(l2_rows, reuse_rows), 1, rows);
+  const int64_t band_rows = std::clamp<int64_t>(std::max(l2_rows, reuse_rows), 1, rows);
   int64_t bands = (rows + band_rows - 1) / band_rows;
-  if (threads > 1) {
-    bands = (bands + threads - 1) / threads * threads;
-    band_rows = std::max<int64_t>(1, (rows + bands - 1) / bands);
-    bands = (rows + band_rows - 1) / band_rows;
-  }
-  auto run_band = [&](int64_t b, int gemm_threads) {
-    const int64_t r0 = b * band_rows, r1 = std::min(rows, r0 + band_rows), tiles = (r1 - r0) * shape.tiles_x;
-    // Calls fn(image, its part of the band) for each image whose tile rows the band holds.
-    auto for_each_image = [&](auto&& fn) {
-      for (int64_t n = r0 / tiles_y; n * tiles_y < r1; ++n) {
-        WinogradBand part = shape;
-        part.ty0 = std::max(r0, n * tiles_y) - n * tiles_y;
-        part.ty1 = std::min(r1, (n + 1) * tiles_y) - n * tiles_y;
-        part.first_tile = (n * tiles_y + part.ty0 - r0) * shape.tiles_x;
-        part.point_tiles = tiles;
-        fn(n, part);
-      }
-    };
+
+  // Calls fn(image, its part) for each image with tile rows in [r0, r1) of the band that starts
+  // at tile row r0 and holds `tiles` tiles per point, the part covering channels [c0, c1).
+  auto for_each_image = [&](int64_t r0, int64_t r1, int64_t tiles, int64_t c0, int64_t c1, auto&& fn) {
+    for (int64_t n = r0 / tiles_y; n * tiles_y < r1; ++n) {
+      WinogradBand part = shape;
+      part.ty0 = std::max(r0, n * tiles_y) - n * tiles_y;
+      part.ty1 = std::min(r1, (n + 1) * tiles_y) - n * tiles_y;
+      part.first_tile = (n * tiles_y + part.ty0 - r0) * shape.tiles_x;
+      part.point_tiles = tiles;
+      part.channel_begin = c0, part.channel_end = c1;
+      fn(n, part);
+    }
+  };
+  // The input transform of input channels [c0, c1) of band [r0, r1) into v.
+  auto transform_input = [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1, float* v) {
     BandScratch& scratch = band_scratch();
-    grow(scratch.v, kPoints * c * tiles);
-    grow(scratch.prod, kPoints * tiles * m);
     grow(scratch.work, 48 * (shape.tiles_x + 1));
-    for_each_image([&](int64_t n, const WinogradBand& part) {
-      kernel.input(part, x + n * x_image, scratch.v.data(), scratch.work.data());
-    });
-    for (int e = 0; e < kPoints; ++e)
-      gemm_f32_packed(true, tiles, 1.0f, scratch.v.data() + e * c * tiles, tiles, w.point(e), 0.0f,
-                      scratch.prod.data() + e * tiles * m, m, gemm_threads);
-    for_each_image([&](int64_t n, const WinogradBand& part) {
-      const float* z = epilogue.z != nullptr ? epilogue.z + n * y_image : nullptr;
-      kernel.output(part, scratch.prod.data(), epilogue.bias, z, epilogue.clamp, epilogue.lo, epilogue.hi,
-                    y + n * y_image);
+    const int64_t tiles = (r1 - r0) * shape.tiles_x;
+    for_each_image(r0, r1, tiles, c0, c1, [&](int64_t n, const WinogradBand& part) {
+      kernel.input(part, x + n * x_image, v, scratch.work.data());
     });
   };
-  if (threads <= 1 || bands < threads) {
-    for (int64_t b = 0; b < bands; ++b) run_band(b, threads);
-  } else {
-    parallel_for_claimed(bands, threads, [&](int64_t b) { run_band(b, 1); });
+  // The output transform of output channels [o0, o1) of band [r0, r1) from prod.
+  auto transform_output = [&](int64_t r0, int64_t r1, int64_t o0, int64_t o1, const float* prod) {
+    const int64_t tiles = (r1 - r0) * shape.tiles_x;
+    for_each_image(r0, r1, tiles, o0, o1, [&](int64_t n, const WinogradBand& part) {
+      const float* z = epilogue.z != nullptr ? epilogue.z + n * y_image : nullptr;
+      kernel.output(part, prod, epilogue.bias, z, epilogue.clamp, epilogue.lo, epilogue.hi, y + n * y_image);
+    });
+  };
+
+  // Bands side by side, one thread each, read the weights once per band. With fewer bands than
+  // threads (a small image at batch 1: one band of 16 tiles for a 14 x 14 plane), splitting
+  // bands further would have each thread read the weights whole for a few tiles: ResNet-50's
+  // 256 x 256 layers at 14 x 14 scaled 1.35-1.5x to 2 threads so (9.4 MB of weights per thread).
+  // There, each band is computed by all threads together instead, in two steps: the input
+  // transform by input channels, then per thread a share of the output channels, through the
+  // point GEMMs (reading only that share of every point's weights) and the output transform.
+  // Only then: with as many bands as threads, sharing each band has every thread pack every
+  // band's transformed inputs for its narrower GEMMs, at two fork/joins a band (28 x 28 at
+  // 128 x 128 channels, two bands: 15-35% slower than a band per thread).
+  if (threads <= 1 || bands >= threads) {
+    // A multiple of the threads in bands, the rows dealt out evenly, so that none idles.
+    if (threads > 1) bands = std::min(rows, (bands + threads - 1) / threads * threads);
+    parallel_for_claimed(bands, threads, [&](int64_t b) {
+      const int64_t r0 = rows * b / bands, r1 = rows * (b + 1) / bands, tiles = (r1 - r0) * shape.tiles_x;
+      BandScratch& scratch = band_scratch();
+      grow(scratch.v, kPoints * c * tiles);
+      grow(scratch.prod, kPoints * tiles * m);
+      transform_input(r0, r1, 0, c, scratch.v.data());
+      for (int e = 0; e < kPoints; ++e)
+        gemm_f32_packed(true, tiles, 1.0f, scratch.v.data() + e * c * tiles, tiles, w.point(e), 0.0f,
+                        scratch.prod.data() + e * tiles * m, m, 1);
+      transform_output(r0, r1, 0, m, scratch.prod.data());
+    });
+    return;
+  }
+  BandScratch& shared = band_scratch();  // the caller's, written by every thread at disjoint places
+  for (int64_t b = 0; b < bands; ++b) {
+    const int64_t r0 = rows * b / bands, r1 = rows * (b + 1) / bands, tiles = (r1 - r0) * shape.tiles_x;
+    grow(shared.v, kPoints * c * tiles);
+    grow(shared.prod, kPoints * tiles * m);
+    float *v = shared.v.data(), *prod = shared.prod.data();
+    parallel_for(threads, 1, threads, [&](int64_t p0, int64_t p1) {
+      transform_input(r0, r1, c * p0 / threads, c * p1 / threads, v);
+    });
+    parallel_for(threads, 1, threads, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        std::pair<int64_t, int64_t> columns;
+        for (int e = 0; e < kPoints; ++e)
+          columns = gemm_f32_packed_share(true, tiles, 1.0f, v + e * c * tiles, tiles, w.point(e), 0.0f,
+                                          prod + e * tiles * m, m, static_cast<int>(p), threads);
+        transform_output(r0, r1, columns.first, columns.second, prod);
+      }
+    });
   }
 }
 
