@@ -332,7 +332,7 @@ std::pair<int64_t, int64_t> gemm_f32_packed_share(bool trans_a, int64_t m, float
                                                   const PackedMatrixB& b, float beta, float* c, int64_t ldc, int part,
                                                   int parts, const GemmEpilogue& epilogue) {
   return gemm_f32_packed_share_with(kernel_table().gemm_f32, trans_a, m, alpha, a, lda, b, beta, c, ldc, part, parts,
-                             epilogue);
+                                    epilogue);
 }
 
 const char* gemm_f32_kernel_name() { return kernel_table().gemm_f32.ukernel.name; }
