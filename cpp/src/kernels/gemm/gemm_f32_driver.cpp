@@ -166,16 +166,22 @@ void run_region(const Problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n
   }
 }
 
-// K == 0: op(A) * op(B) is zero, so C = beta * C, then the epilogue.
-void scale_only(const Problem& pr) {
+// K == 0: op(A) * op(B) is zero, so C = beta * C, then the epilogue; columns [n0, n1).
+void scale_only(const Problem& pr, int64_t n0, int64_t n1) {
   constexpr int64_t kChunk = 4096;  // apply_epilogue takes an int column count
   for (int64_t i = 0; i < pr.m; ++i) {
     float* r = pr.c + i * pr.ldc;
-    for (int64_t j = 0; j < pr.n; ++j) r[j] = pr.beta == 0.0f ? 0.0f : pr.beta * r[j];
+    for (int64_t j = n0; j < n1; ++j) r[j] = pr.beta == 0.0f ? 0.0f : pr.beta * r[j];
     if (pr.epilogue == nullptr) continue;
-    for (int64_t j0 = 0; j0 < pr.n; j0 += kChunk)
-      apply_epilogue(*pr.epilogue, r + j0, pr.ldc, 1, static_cast<int>(std::min(kChunk, pr.n - j0)), i, j0);
+    for (int64_t j0 = n0; j0 < n1; j0 += kChunk)
+      apply_epilogue(*pr.epilogue, r + j0, pr.ldc, 1, static_cast<int>(std::min(kChunk, n1 - j0)), i, j0);
   }
+}
+
+// The epilogue the driver applies, or null when it would change nothing.
+const GemmEpilogue* active_epilogue(const GemmEpilogue& ep) {
+  const bool has_bias = ep.bias_kind != GemmEpilogue::Bias::None && ep.bias != nullptr;
+  return ep.relu || has_bias ? &ep : nullptr;
 }
 
 // Regions per thread along the split dimension when an operand is pre-packed (see gemm_f32_run).
@@ -224,11 +230,9 @@ Grid choose_grid(const Problem& pr, int threads) {
 void gemm_f32_run(const GemmF32Config& cfg, int64_t m, int64_t n, int64_t k, float alpha, const GemmOperand& a,
                   const GemmOperand& b, float beta, float* c, int64_t ldc, int threads, const GemmEpilogue& epilogue) {
   if (m <= 0 || n <= 0) return;
-  const bool has_epilogue =
-      epilogue.relu || (epilogue.bias_kind != GemmEpilogue::Bias::None && epilogue.bias != nullptr);
-  Problem pr{&cfg, m, n, k, alpha, beta, a, b, c, ldc, has_epilogue ? &epilogue : nullptr};
+  Problem pr{&cfg, m, n, k, alpha, beta, a, b, c, ldc, active_epilogue(epilogue)};
   if (k <= 0) {
-    scale_only(pr);
+    scale_only(pr, 0, n);
     return;
   }
   const int mr = cfg.ukernel.mr, nr = cfg.ukernel.nr;
@@ -268,23 +272,16 @@ std::pair<int64_t, int64_t> gemm_f32_packed_share_with(const GemmF32Config& cfg,
   const int64_t n = b.n(), nr = cfg.ukernel.nr, panels = (n + nr - 1) / nr;
   const int64_t n0 = std::min(n, panels * part / parts * nr), n1 = std::min(n, panels * (part + 1) / parts * nr);
   if (m <= 0 || n0 >= n1) return {n0, n1};
-  const bool has_epilogue =
-      epilogue.relu || (epilogue.bias_kind != GemmEpilogue::Bias::None && epilogue.bias != nullptr);
-  // The share as a problem of its own over columns [n0, n1): B's panels start n0 / NR panels in,
-  // each K slice's panels being side by side, so run_region reaches them from the whole matrix.
+  // The whole product's problem, run over columns [n0, n1) only: B's panels start n0 / NR panels
+  // in, each K slice's panels being side by side, so run_region reaches them from the whole matrix.
   const GemmOperand packed_b{nullptr, 0, false, PackedAccess::data(b)};
   Problem pr{&cfg, m, n, b.k(), alpha, beta, GemmOperand{a, lda, trans_a, nullptr}, packed_b, c, ldc,
-             has_epilogue ? &epilogue : nullptr};
+             active_epilogue(epilogue)};
   if (pr.k <= 0) {
-    Problem share = pr;
-    share.n = n1 - n0, share.c = c + n0;
-    GemmEpilogue shifted = epilogue;  // a per-column bias starts at the share's first column
-    if (shifted.bias_kind == GemmEpilogue::Bias::PerColumn && shifted.bias != nullptr) shifted.bias += n0;
-    share.epilogue = has_epilogue ? &shifted : nullptr;
-    scale_only(share);
-    return {n0, n1};
+    scale_only(pr, n0, n1);
+  } else {
+    run_region(pr, 0, m, n0, n1);
   }
-  run_region(pr, 0, m, n0, n1);
   return {n0, n1};
 }
 
