@@ -100,7 +100,7 @@ std::vector<float> run(const GemmF32Config& cfg, Path path, const Case& t, const
     }
     case Path::PackedBShares: {  // the shares one after the other must make the whole product
       PackedMatrixB pb = pack_b_f32_with(cfg, t.tb, t.k, t.n, d.b.data(), d.ldb);
-      const int parts = 1 + static_cast<int>((t.m + t.n + t.k) % 4);
+      const int parts = 2 + static_cast<int>((t.m + t.n + t.k) % 3);
       for (int part = 0; part < parts; ++part)
         gemm_f32_packed_share_with(cfg, t.ta, t.m, t.alpha, d.a.data(), d.lda, pb, t.beta, c.data(), d.ldc, part,
                                    parts, ep);
