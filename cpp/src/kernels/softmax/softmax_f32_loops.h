@@ -10,13 +10,15 @@
 // several vector accumulators, so no lane waits on the previous one and nothing is spilled.
 //
 // exp is exp_nonpositive of vmath_f32_core.h in vector form (the same reduction and polynomial,
-// so the same <= 2 ulp bound): arguments below -87.3 give ~1e-38 instead of a denormal, which no
-// row sum notices. NaN: a NaN never wins the max (as `x > max ? x : max`, unless it is x[0]), its
-// exp is NaN, so the sum and the whole row become NaN; +inf makes max inf and inf - inf NaN.
+// so the same <= 2 ulp bound, and the same flush: arguments below about -87.7 give exactly 0).
+// NaN: a NaN never wins the max (as `x > max ? x : max`, unless it is x[0]), its exp is NaN, so
+// the sum and the whole row become NaN; +inf makes max inf and inf - inf NaN.
 // Local to the including unit (anonymous namespace), so each ISA keeps its own copy.
 #include <math.h>  // logf: an extern libm call, never an inline copy built with this unit's flags
 
 #include <cstdint>
+
+#include "kernels/vmath/vmath_f32_core.h"  // kExpFlushBelow
 
 namespace onyxrt::kernels {
 namespace {
@@ -24,7 +26,7 @@ namespace {
 // exp(x) for x <= 0 or NaN (see above).
 template <class S>
 inline typename S::vf32 softmax_exp(typename S::vf32 x) {
-  x = S::max(S::set1(-87.3f), x);  // the bound when x is larger, x when it is NaN
+  x = S::max(S::set1(kExpFlushBelow), x);  // the bound when x is larger, x when it is NaN
   const float shifter = 12582912.0f + 127.0f;
   const typename S::vf32 t = S::fmadd(x, S::set1(1.44269504088896341f), S::set1(shifter));
   const typename S::vf32 n = S::add(t, S::set1(-shifter));  // round(x / ln2), exact
