@@ -34,6 +34,13 @@ CASES_2D = [
     ((1, 1, 5, 5), (1, 1, 5, 5), {}),
     ((1, 2, 1, 1), (3, 2, 1, 1), {}),
     ((1, 2, 3, 3), (3, 2, 3, 3), {"pads": [4, 4, 4, 4]}),  # padding wider than the kernel
+    # Stride phases no kernel tap reads (their planes are never copied): a 1x1 window at stride
+    # 3 through the padding, taps 0, 2, 4 at stride 2, a 2x2 window at stride 3, rows only.
+    ((1, 16, 17, 17), (24, 16, 1, 1), {"strides": [3, 3], "pads": [1, 1, 1, 1]}),
+    ((1, 8, 19, 19), (16, 8, 3, 3), {"strides": [2, 2], "dilations": [2, 2], "pads": [2, 1, 2, 1]}),
+    ((1, 8, 20, 20), (12, 8, 2, 2), {"strides": [3, 3], "pads": [0, 1, 0, 1]}),
+    ((1, 16, 15, 15), (8, 16, 1, 1), {"strides": [2, 1]}),
+    ((1, 4, 40, 12), (6, 4, 3, 3), {"strides": [9, 1], "pads": [1, 1, 1, 1]}),  # beyond the planes' strides
 ]
 
 

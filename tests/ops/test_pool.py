@@ -15,6 +15,9 @@ WINDOWS = [
     ((1, 3, 7, 7), {"kernel_shape": [3, 3]}),
     ((2, 2, 13, 17), {"kernel_shape": [3, 2], "strides": [2, 3], "pads": [1, 0, 2, 1]}),
     ((1, 2, 12, 12), {"kernel_shape": [2, 2], "strides": [2, 2]}),
+    ((1, 3, 13, 11), {"kernel_shape": [1, 1], "strides": [2, 2]}),  # one stride phase in four read
+    ((1, 3, 20, 17), {"kernel_shape": [2, 2], "strides": [3, 3], "pads": [1, 0, 0, 1]}),
+    ((1, 2, 40, 12), {"kernel_shape": [3, 3], "strides": [9, 1], "pads": [1, 1, 1, 1]}),
     ((1, 2, 13, 11), {"kernel_shape": [3, 3], "strides": [2, 2], "ceil_mode": 1}),
     ((1, 2, 14, 14), {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1], "ceil_mode": 1}),
     ((1, 2, 13, 13), {"kernel_shape": [3, 3], "dilations": [2, 2], "pads": [1, 2, 1, 2]}),

@@ -2,7 +2,8 @@
 
 // A 2-D sliding window turned into unit-stride reads: each input plane is copied once into a
 // padded buffer split by stride phase, padded row R = ih + pad_top and column C = iw + pad_left
-// landing in phase plane (R % sh, C % sw) at (R / sh, C / sw). Output (oh, ow), at grid position
+// landing in phase plane (R % sh, C % sw) at (R / sh, C / sw). Only the phases some kernel tap
+// reads have a plane: a 1x1 window at stride 2 copies one input position in four, not all. Output (oh, ow), at grid position
 // q = oh * cols + ow, then reads kernel tap t at buf[tap_offset[t] + q] for every stride,
 // dilation and padding; a run of outputs is a run of vector loads. The copies go through the
 // including unit's vector vocabulary S (simd/f32_<isa>.h). Grid columns ow >= out_w are
@@ -27,11 +28,32 @@ struct WindowPlanes {
   int64_t rows = 0, cols = 0, phase_size = 0, size = 0;  // size: floats, slack included
   int taps = 0;
   int64_t tap_offset[kMaxTaps];
+  // The planes of the phases read, row phases major: row phase rp is the row_slot[rp]-th of the
+  // used_rows read, column phase cp the col_slot[cp]-th of used_cols; -1: no tap reads it.
+  int64_t used_rows = 0, used_cols = 0;
+  int64_t row_slot[kMaxStride], col_slot[kMaxStride];
+
+  // Where phase (rp, cp)'s plane starts in the buffer, or -1 when no tap reads that phase.
+  int64_t plane_at(int64_t rp, int64_t cp) const {
+    if (row_slot[rp] < 0 || col_slot[cp] < 0) return -1;
+    return (row_slot[rp] * used_cols + col_slot[cp]) * phase_size;
+  }
 };
 
+// Numbers the phases of `stride` that taps 0, dilation, 2 * dilation, ... (`kernel` of them) fall
+// on, in increasing order, into slot[0, stride) (-1 for the others); returns how many.
+inline int64_t number_used_phases(int64_t kernel, int64_t dilation, int64_t stride, int64_t* slot) {
+  for (int64_t f = 0; f < stride; ++f) slot[f] = -1;
+  for (int64_t i = 0; i < kernel && i < stride; ++i) slot[i * dilation % stride] = 0;
+  int64_t used = 0;
+  for (int64_t f = 0; f < stride; ++f)
+    if (slot[f] == 0) slot[f] = used++;
+  return used;
+}
+
 // Fills p for a 1-D or 2-D window (1-D as one row). False when the window is not one this layout
-// serves: rank 3 or more, more than kMaxTaps taps, a width stride above kMaxStride or a buffer
-// above kMaxFloats.
+// serves: rank 3 or more, more than kMaxTaps taps, a stride above kMaxStride or a buffer above
+// kMaxFloats.
 inline bool make_window_planes(const ConvGeometry& g, WindowPlanes& p) {
   if (g.rank < 1 || g.rank > 2) return false;
   const int s = g.rank - 1;  // the width axis
@@ -42,18 +64,24 @@ inline bool make_window_planes(const ConvGeometry& g, WindowPlanes& p) {
   p.out_h = g.rank == 2 ? g.output[0] : 1, p.out_w = g.output[s];
   p.sh = g.rank == 2 ? g.stride[0] : 1, p.sw = g.stride[s];
   p.pad_top = g.rank == 2 ? g.pad_begin[0] : 0, p.pad_left = g.pad_begin[s];
-  if (p.sh < 1 || p.sw < 1 || p.sw > WindowPlanes::kMaxStride || p.out_h < 1 || p.out_w < 1) return false;
+  if (p.sh < 1 || p.sw < 1 || p.sh > WindowPlanes::kMaxStride || p.sw > WindowPlanes::kMaxStride || p.out_h < 1 ||
+      p.out_w < 1)
+    return false;
   p.rows = p.out_h + (kh - 1) * dh / p.sh;
   p.cols = p.out_w + (kw - 1) * dw / p.sw;
   p.phase_size = p.rows * p.cols;
-  const int64_t phases = p.sh * p.sw;
+  // A kernel of k taps at dilation d reads at most k phases of a stride (the taps' i * d modulo
+  // it repeat after `stride` taps).
+  p.used_rows = number_used_phases(kh, dh, p.sh, p.row_slot);
+  p.used_cols = number_used_phases(kw, dw, p.sw, p.col_slot);
+  const int64_t phases = p.used_rows * p.used_cols;
   if (p.phase_size > WindowPlanes::kMaxFloats / phases) return false;
   p.size = phases * p.phase_size + WindowPlanes::kSlack;
   p.taps = static_cast<int>(kh * kw);
   for (int64_t i = 0; i < kh; ++i)
     for (int64_t j = 0; j < kw; ++j) {
       const int64_t r = i * dh, c = j * dw;
-      p.tap_offset[i * kw + j] = ((r % p.sh) * p.sw + c % p.sw) * p.phase_size + (r / p.sh) * p.cols + c / p.sw;
+      p.tap_offset[i * kw + j] = p.plane_at(r % p.sh, c % p.sw) + (r / p.sh) * p.cols + c / p.sw;
     }
   return true;
 }
@@ -100,17 +128,16 @@ inline void load_window_planes(const WindowPlanes& p, const float* x, float* buf
   for (int64_t c = 0; c < p.sw; ++c) {
     iw0[c] = ((c - p.pad_left) % p.sw + p.sw) % p.sw;
     pos0[c] = (iw0[c] + p.pad_left) / p.sw;
-    const int64_t n = iw0[c] < p.in_w ? (p.in_w - iw0[c] + p.sw - 1) / p.sw : 0;
+    const int64_t n = iw0[c] < p.in_w && p.col_slot[c] >= 0 ? (p.in_w - iw0[c] + p.sw - 1) / p.sw : 0;
     count[c] = n < p.cols - pos0[c] ? n : p.cols - pos0[c];
   }
   int64_t rp = p.pad_top % p.sh, pr = p.pad_top / p.sh;  // row phase and position of input row ih
   const float* end = x + p.in_h * p.in_w;  // rows are read past their end up to here
   for (int64_t ih = 0; ih < p.in_h && pr < p.rows; ++ih) {
     const float* src = x + ih * p.in_w;
-    float* row = buf + rp * p.sw * p.phase_size + pr * p.cols;
-    for (int64_t c = 0; c < p.sw; ++c) {
+    for (int64_t c = 0; c < p.sw && p.row_slot[rp] >= 0; ++c) {
       if (count[c] <= 0) continue;
-      float* dst = row + c * p.phase_size + pos0[c];
+      float* dst = buf + p.plane_at(rp, c) + pr * p.cols + pos0[c];
       if (p.sw == 1) {
         window_copy<S>(src, end - src, dst, count[c]);
       } else if (p.sw == 2) {

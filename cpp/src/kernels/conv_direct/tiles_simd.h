@@ -225,7 +225,8 @@ inline void conv_direct_planes(const ConvGeometry& g, const float* x, int64_t c0
     float* planes = buf + ch * channel_stride;
     for (int64_t rp = 0; rp < p.sh; ++rp)
       for (int64_t cp = 0; cp < p.sw; ++cp) {
-        float* plane = planes + (rp * p.sw + cp) * p.phase_size;
+        if (p.plane_at(rp, cp) < 0) continue;  // no tap reads this phase
+        float* plane = planes + p.plane_at(rp, cp);
         // Columns j of this phase hold input column j * sw + cp - pad_left: inside for [j_lo, j_hi).
         const int64_t first_iw = cp - p.pad_left;
         int64_t j_lo = first_iw >= 0 ? 0 : (-first_iw + p.sw - 1) / p.sw;
@@ -254,7 +255,7 @@ inline void conv_direct_planes(const ConvGeometry& g, const float* x, int64_t c0
         }
       }
     // The last tile's vectors may run past the last plane: keep what they read finite.
-    for (int64_t i = p.sh * p.sw * p.phase_size; i < p.size; ++i) planes[i] = 0.0f;
+    for (int64_t i = p.used_rows * p.used_cols * p.phase_size; i < p.size; ++i) planes[i] = 0.0f;
   }
 }
 
