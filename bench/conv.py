@@ -35,9 +35,12 @@ SETS = {
                     "96x14x14:576x1x1", "576x14x14:96x1x1", "160x7x7:960x1x1", "960x7x7:160x1x1",
                     "320x7x7:1280x1x1", "96x112x112:96x3x3/s2g96", "384x14x14:384x3x3g384",
                     "960x7x7:960x3x3g960"],
-    # ResNet-50: the 3x3 bottleneck convolutions and the 1x1 around them.
+    # ResNet-50: the 3x3 bottleneck convolutions and the 1x1 around them, then the stride-2 ones
+    # that open a stage (3x3 in the body, 1x1 on the shortcut).
     "resnet50": ["64x56x56:64x3x3", "128x28x28:128x3x3", "256x14x14:256x3x3", "512x7x7:512x3x3",
-                 "256x56x56:64x1x1", "64x56x56:256x1x1", "1024x14x14:256x1x1", "2048x7x7:512x1x1"],
+                 "256x56x56:64x1x1", "64x56x56:256x1x1", "1024x14x14:256x1x1", "2048x7x7:512x1x1",
+                 "128x56x56:128x3x3/s2", "256x28x28:256x3x3/s2", "512x14x14:512x3x3/s2",
+                 "256x56x56:512x1x1/s2p0", "512x28x28:1024x1x1/s2p0", "1024x14x14:2048x1x1/s2p0"],
     # SqueezeNet 1.0: squeeze and expand layers of the fire modules.
     "squeezenet": ["96x54x54:16x1x1", "16x54x54:64x1x1", "16x54x54:64x3x3", "64x13x13:256x1x1",
                    "64x13x13:256x3x3", "512x13x13:64x1x1"],

@@ -196,6 +196,14 @@ int main() {
     const Case wide_deep{2, 120, 20, {6, 40}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}};
     check(v, wide_deep, 1, 2, false, seed++);
     check(v, wide_deep, 2, 0, false, seed++);
+    // Output rows of at most 7 positions: the transposed form takes channel panels two at a time
+    // (64 channels, then a partial pair or a single panel), also deeper than a slice at stride 2.
+    const Case narrow{2, 20, 70, {7, 7}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}};
+    check(v, narrow, 1, 1, false, seed++);
+    check(v, narrow, 2, 2, false, seed++);
+    const Case narrow_deep{2, 120, 40, {10, 12}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}};
+    check(v, narrow_deep, 1, 0, false, seed++);
+    check(v, narrow_deep, 2, 1, false, seed++);
     // A residual added before the clamp: pointwise, on the planes (compacted or stored past the
     // padding columns), deeper than a slice, and in the output's own buffer.
     for (Residual r : {Residual::Separate, Residual::InPlace}) {
@@ -206,10 +214,12 @@ int main() {
       check(v, wide_deep, 2, 1, false, seed++, r);
       check(v, stem_wide, 1, 2, false, seed++, r);
       check(v, deep_pointwise, 2, 1, false, seed++, r);
+      check(v, narrow_deep, 1, 2, false, seed++, r);
     }
     // NaN in the input stays NaN through the clamps, as through Relu and Clip.
     check(v, wide, 1, 1, true, seed++);
     check(v, wide_deep, 1, 1, true, seed++);
+    check(v, narrow, 1, 1, true, seed++);
     check(v, Case{2, 24, 13, {10, 10}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}}, 1, 2, true, seed++);
     std::printf("%s %s\n", ktest::failures == before ? "PASS" : "FAIL", v.name);
   }
