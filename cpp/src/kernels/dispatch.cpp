@@ -1,6 +1,5 @@
 // The dispatch table: filled once from generic/, then each ISA tier the CPU supports (and
 // ONYXRT_ISA allows) overwrites the slots it improves, in gemm_f32.inc order (best last).
-#include <cstdlib>
 #include "kernels/dispatch.h"
 
 #include "kernels/conv.h"
@@ -43,9 +42,8 @@ GemmF32Config gemm_f32_config_for(const GemmF32Ukernel& ukernel) {
   // Rounded to the tile so panels never straddle.
   GemmF32Config c;
   c.ukernel = ukernel;
-  c.kc = getenv("ONYX_KC") ? atoi(getenv("ONYX_KC")) : 1024;
-  if (getenv("ONYX_MC")) c.mc = atoi(getenv("ONYX_MC"));
-  c.mc = getenv("ONYX_MC") ? atoi(getenv("ONYX_MC")) : (240 / ukernel.mr) * ukernel.mr;
+  c.kc = 1024;
+  c.mc = (240 / ukernel.mr) * ukernel.mr;
   c.nc = (2048 / ukernel.nr) * ukernel.nr;
   return c;
 }

@@ -3,9 +3,10 @@
 // A 2-D sliding window turned into unit-stride reads: each input plane is copied once into a
 // padded buffer split by stride phase, padded row R = ih + pad_top and column C = iw + pad_left
 // landing in phase plane (R % sh, C % sw) at (R / sh, C / sw). Only the phases some kernel tap
-// reads have a plane: a 1x1 window at stride 2 copies one input position in four, not all. Output (oh, ow), at grid position
-// q = oh * cols + ow, then reads kernel tap t at buf[tap_offset[t] + q] for every stride,
-// dilation and padding; a run of outputs is a run of vector loads. The copies go through the
+// reads have a plane: a 1x1 window at stride 2 copies one input position in four, not all.
+// Output (oh, ow), at grid position q = oh * cols + ow, then reads kernel tap t at
+// buf[tap_offset[t] + q] for every stride, dilation and padding; a run of outputs is a run of
+// vector loads. The copies go through the
 // including unit's vector vocabulary S (simd/f32_<isa>.h). Grid columns ow >= out_w are
 // computed and discarded. Local to the including unit (anonymous namespace, no library
 // templates) like the loops that use it (depthwise and pooling kernels of each ISA folder).
