@@ -136,8 +136,8 @@ inline void load_window_planes(const WindowPlanes& p, const float* x, float* buf
   const float* end = x + p.in_h * p.in_w;  // rows are read past their end up to here
   for (int64_t ih = 0; ih < p.in_h && pr < p.rows; ++ih) {
     const float* src = x + ih * p.in_w;
-    for (int64_t c = 0; c < p.sw && p.row_slot[rp] >= 0; ++c) {
-      if (count[c] <= 0) continue;
+    for (int64_t c = 0; c < p.sw; ++c) {
+      if (count[c] <= 0 || p.row_slot[rp] < 0) continue;  // nothing of this row, or no tap reads its phase
       float* dst = buf + p.plane_at(rp, c) + pr * p.cols + pos0[c];
       if (p.sw == 1) {
         window_copy<S>(src, end - src, dst, count[c]);

@@ -225,8 +225,9 @@ inline void conv_direct_planes(const ConvGeometry& g, const float* x, int64_t c0
     float* planes = buf + ch * channel_stride;
     for (int64_t rp = 0; rp < p.sh; ++rp)
       for (int64_t cp = 0; cp < p.sw; ++cp) {
-        if (p.plane_at(rp, cp) < 0) continue;  // no tap reads this phase
-        float* plane = planes + p.plane_at(rp, cp);
+        const int64_t at = p.plane_at(rp, cp);
+        if (at < 0) continue;  // no tap reads this phase
+        float* plane = planes + at;
         // Columns j of this phase hold input column j * sw + cp - pad_left: inside for [j_lo, j_hi).
         const int64_t first_iw = cp - p.pad_left;
         int64_t j_lo = first_iw >= 0 ? 0 : (-first_iw + p.sw - 1) / p.sw;
