@@ -11,6 +11,7 @@
 
 #include "kernels/conv/window_planes.h"
 #include "kernels/conv_direct/variants.h"
+#include "kernels/conv_direct/weights_ahead.h"
 
 namespace onyxrt::kernels {
 namespace {
@@ -70,10 +71,12 @@ constexpr int kPairPrefetch = 128;
 // positions) loads only those lanes unless the source may be over-read. A vector that is one
 // whole run (the common case) is loaded and stored plainly. With R2 > 0 the tile spans two
 // panels: R rows from `a`'s panel and the first R2 rows of the next panel's (`a2`), rows i >= R
-// being c's rows R + (i - R) (panels are adjacent in C).
+// being c's rows R + (i - R) (panels are adjacent in C). `ahead`: this tile's share of fetching
+// the next weight block.
 template <class S, int MR, int R, int NV, bool Tail, int R2 = 0>
 inline void conv_direct_tile(const ConvDirectTiles& t, int64_t k, const float* a, const int64_t* offset, int64_t q,
-                             int live, float* c, const float* z, bool first, bool last, const float* a2 = nullptr) {
+                             int live, float* c, const float* z, bool first, bool last, WeightsAhead ahead,
+                             const float* a2 = nullptr) {
   using V = typename S::vf32;
   constexpr int L = S::kLanes, RT = R + R2;
   V acc[RT][NV];
@@ -89,6 +92,7 @@ inline void conv_direct_tile(const ConvDirectTiles& t, int64_t k, const float* a
 #pragma GCC unroll 4
     for (int j = 0; j < NV; ++j) bv[j] = partial_loads ? S::load_partial(b + j * L, live - j * L) : S::load(b + j * L);
     if constexpr (R2 > 0) __builtin_prefetch(b + kPairPrefetch);
+    ahead.step();
 #pragma GCC unroll 32
     for (int i = 0; i < RT; ++i) {
       const V ai = S::broadcast(i < R ? a + i : a2 + (i - R));
@@ -130,15 +134,15 @@ inline void conv_direct_tile(const ConvDirectTiles& t, int64_t k, const float* a
 
 // A conv_direct_tile instance, for the tables that pick one by its row count at run time.
 using ConvDirectTileFn = void (*)(const ConvDirectTiles&, int64_t, const float*, const int64_t*, int64_t, int, float*,
-                                  const float*, bool, bool, const float*);
+                                  const float*, bool, bool, WeightsAhead, const float*);
 
 // Every R from 1 to MR, picked at run time for the last row panel.
 template <class S, int MR, int NV, bool Tail, int... R>
 inline void conv_direct_tile_rows(std::integer_sequence<int, R...>, int rows, const ConvDirectTiles& t, int64_t k,
                                   const float* a, const int64_t* offset, int64_t q, int live, float* c,
-                                  const float* z, bool first, bool last) {
+                                  const float* z, bool first, bool last, WeightsAhead ahead) {
   static constexpr ConvDirectTileFn kByRows[] = {&conv_direct_tile<S, MR, R + 1, NV, Tail>...};
-  kByRows[rows - 1](t, k, a, offset, q, live, c, z, first, last, nullptr);
+  kByRows[rows - 1](t, k, a, offset, q, live, c, z, first, last, ahead, nullptr);
 }
 
 // The last two panels (a full one and R2 <= MR rows of the next) together, one vector of
@@ -148,39 +152,46 @@ inline void conv_direct_tile_rows(std::integer_sequence<int, R...>, int rows, co
 template <class S, int MR, bool Tail, int... R2>
 inline void conv_direct_tile_pair(std::integer_sequence<int, R2...>, int rows2, const ConvDirectTiles& t, int64_t k,
                                   const float* a, const float* a2, const int64_t* offset, int64_t q, int live,
-                                  float* c, const float* z, bool first, bool last) {
+                                  float* c, const float* z, bool first, bool last, WeightsAhead ahead) {
   static constexpr ConvDirectTileFn kByRows[] = {&conv_direct_tile<S, MR, MR, 1, Tail, R2 + 1>...};
-  kByRows[rows2 - 1](t, k, a, offset, q, live, c, z, first, last, a2);
+  kByRows[rows2 - 1](t, k, a, offset, q, live, c, z, first, last, ahead, a2);
 }
 
 template <class S, int MR>
 inline void conv_direct_panel_pair(const ConvDirectTiles& t, int64_t kc, const float* a, const float* a2, int rows2,
                                    const int64_t* offset, int64_t q0, int64_t q1, float* c, const float* z,
-                                   bool first, bool last) {
+                                   bool first, bool last, const float* next, int64_t next_floats) {
   constexpr int L = S::kLanes;
+  const int64_t tiles = (q1 - q0 + L - 1) / L;
   for (int64_t q = q0; q < q1; q += L) {
     const int live = static_cast<int>(q1 - q < L ? q1 - q : L);
+    const WeightsAhead ahead = weights_ahead_share(next, next_floats, (q - q0) / L, tiles, kc);
     if (live == L) {
       conv_direct_tile_pair<S, MR, false>(std::make_integer_sequence<int, MR>{}, rows2, t, kc, a, a2, offset, q,
-                                         live, c, z, first, last);
+                                         live, c, z, first, last, ahead);
     } else {
       conv_direct_tile_pair<S, MR, true>(std::make_integer_sequence<int, MR>{}, rows2, t, kc, a, a2, offset, q,
-                                        live, c, z, first, last);
+                                        live, c, z, first, last, ahead);
     }
   }
 }
 
 // ConvDirectTilesFn: K slice by slice (the packed weights' layout), each slice over the row
 // panels, each panel over the positions, so a panel's slice of weights is reused from cache
-// across the positions and the positions' sources across the panels. The last two panels of
-// [m0, m1) run as one when the first is full (conv_direct_panel_pair).
+// across the positions and the positions' sources across the panels, and the next panel's
+// fetched meanwhile (weights_ahead.h). The last two panels of [m0, m1) run as one when the
+// first is full (conv_direct_panel_pair).
 template <class S, int MR, int NV>
 inline void conv_direct_tiles(const ConvDirectTiles& t, int64_t m0, int64_t m1, int64_t q0, int64_t q1) {
   constexpr int NR = NV * S::kLanes;
   const int64_t depth = t.slice;
+  const int64_t tiles = (q1 - q0 + NR - 1) / NR;
   for (int64_t pc = 0; pc < t.k; pc += depth) {
     const int64_t kc = t.k - pc < depth ? t.k - pc : depth;
     const bool first = pc == 0, last = pc + kc >= t.k;
+    // The next slice's first block: what follows this slice's last.
+    const int64_t next_kc = last ? 0 : (t.k - pc - kc < depth ? t.k - pc - kc : depth);
+    const float* next_slice = last ? nullptr : t.weights + (pc + kc) * t.mpad + m0 * next_kc;
     for (int64_t i = m0; i < m1; i += MR) {
       const int rows = static_cast<int>(m1 - i < MR ? m1 - i : MR);
       const float* a = t.weights + pc * t.mpad + i * kc;
@@ -191,20 +202,24 @@ inline void conv_direct_tiles(const ConvDirectTiles& t, int64_t m0, int64_t m1, 
       const int64_t rows_after = m1 - (i + MR);
       if (rows == MR && rows_after > 0 && rows_after <= MR) {
         conv_direct_panel_pair<S, MR>(row_t, kc, a, a + MR * kc, static_cast<int>(rows_after), t.offset + pc, q0, q1,
-                                      c, z, first, last);
+                                      c, z, first, last, next_slice, 2 * MR * next_kc);
         break;
       }
+      const bool last_panel = i + MR >= m1;
+      const float* next = last_panel ? next_slice : a + MR * kc;
+      const int64_t next_floats = MR * (last_panel ? next_kc : kc);
       for (int64_t q = q0; q < q1; q += NR) {
         const int live = static_cast<int>(q1 - q < NR ? q1 - q : NR);
         const bool tail = live < NR;
+        const WeightsAhead ahead = weights_ahead_share(next, next_floats, (q - q0) / NR, tiles, kc);
         if (rows == MR && !tail) {
-          conv_direct_tile<S, MR, MR, NV, false>(row_t, kc, a, t.offset + pc, q, live, c, z, first, last);
+          conv_direct_tile<S, MR, MR, NV, false>(row_t, kc, a, t.offset + pc, q, live, c, z, first, last, ahead);
         } else if (!tail) {
           conv_direct_tile_rows<S, MR, NV, false>(std::make_integer_sequence<int, MR>{}, rows, row_t, kc, a,
-                                                  t.offset + pc, q, live, c, z, first, last);
+                                                  t.offset + pc, q, live, c, z, first, last, ahead);
         } else {
           conv_direct_tile_rows<S, MR, NV, true>(std::make_integer_sequence<int, MR>{}, rows, row_t, kc, a,
-                                                 t.offset + pc, q, live, c, z, first, last);
+                                                 t.offset + pc, q, live, c, z, first, last, ahead);
         }
       }
     }

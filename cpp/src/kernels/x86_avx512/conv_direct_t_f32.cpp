@@ -8,10 +8,12 @@
 // loses on 7x7 and 14x14 grids.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 
 #include "kernels/conv_direct/variants.h"
+#include "kernels/conv_direct/weights_ahead.h"
 #include "kernels/simd/f32_avx512.h"
 
 namespace onyxrt::kernels {
@@ -26,7 +28,7 @@ __m512 vmin(__m512 a, __m512 b) { return _mm512_maskz_min_ps(static_cast<__mmask
 // over the kc steps of one K slice of P adjacent B panels from b (kc * 32 floats apart).
 template <int R, int P>
 void t_tile(const ConvDirectTTiles& t, int64_t kc, const float* b, const float* src, const int64_t* offset, int64_t r,
-            int64_t ch, int channels, bool first, bool last) {
+            int64_t ch, int channels, bool first, bool last, WeightsAhead ahead) {
   constexpr int V = 2 * P;  // vectors of channels
   const int64_t panel = kc * kNr;
   __m512 acc[R][V];
@@ -35,6 +37,7 @@ void t_tile(const ConvDirectTTiles& t, int64_t kc, const float* b, const float* 
   for (int64_t p = 0; p < kc; ++p, b += kNr) {
     __m512 bv[V];
     for (int q = 0; q < P; ++q) bv[2 * q] = _mm512_loadu_ps(b + q * panel), bv[2 * q + 1] = _mm512_loadu_ps(b + q * panel + 16);
+    ahead.step();
     const float* a = src + offset[p];
 #pragma GCC unroll 14
     for (int i = 0; i < R; ++i) {
@@ -72,40 +75,56 @@ constexpr int kPairRows = 7;
 template <int... R>
 void t_tile_rows(std::integer_sequence<int, R...>, int rows, bool pair, const ConvDirectTTiles& t, int64_t kc,
                  const float* b, const float* src, const int64_t* offset, int64_t r, int64_t ch, int channels,
-                 bool first, bool last) {
+                 bool first, bool last, WeightsAhead ahead) {
   using Fn = void (*)(const ConvDirectTTiles&, int64_t, const float*, const float*, const int64_t*, int64_t, int64_t,
-                      int, bool, bool);
+                      int, bool, bool, WeightsAhead);
   static constexpr Fn kByRows[] = {&t_tile<R + 1, 1>...};
   // Pairs are only asked for up to kPairRows rows: the taller slots hold a never-called filler.
   static constexpr Fn kPairByRows[] = {&t_tile<(R + 1 <= kPairRows ? R + 1 : 1), 2>...};
-  (pair ? kPairByRows : kByRows)[rows - 1](t, kc, b, src, offset, r, ch, channels, first, last);
+  (pair ? kPairByRows : kByRows)[rows - 1](t, kc, b, src, offset, r, ch, channels, first, last, ahead);
 }
 
 }  // namespace
 
+// The tiles of [r0, r1), at most kRows positions each and never across an output row.
+template <class Fn>
+void for_each_tile(const ConvDirectTTiles& t, int64_t r0, int64_t r1, Fn&& fn) {
+  for (int64_t r = r0; r < r1;) {
+    const int64_t row = r / t.out_w, row_end = (row + 1) * t.out_w;
+    int64_t n = row_end - r < r1 - r ? row_end - r : r1 - r;
+    n = n < kRows ? n : kRows;
+    fn(r, row, n);
+    r += n;
+  }
+}
+
 // K slice by slice (the packed B's layout), each over the channel panels, each panel over the
-// positions: a panel's slice of W^T is reused from cache across the positions of the call.
+// positions: a panel's slice of W^T is reused from cache across the positions of the call, and
+// the next panel's fetched meanwhile (conv_direct/weights_ahead.h).
 void conv_direct_t_f32__avx512(const ConvDirectTTiles& t, int64_t m0, int64_t m1, int64_t r0, int64_t r1) {
   const int64_t depth = t.slice;
+  // Output rows of at most kPairRows positions take channel panels two at a time.
+  const int64_t step = t.out_w <= kPairRows ? 2 * kNr : kNr;
+  int64_t tiles = 0;
+  for_each_tile(t, r0, r1, [&](int64_t, int64_t, int64_t) { ++tiles; });
   for (int64_t pc = 0; pc < t.k; pc += depth) {
     const int64_t kc = t.k - pc < depth ? t.k - pc : depth;
     const bool first = pc == 0, last = pc + kc >= t.k;
-    // Output rows of at most kPairRows positions take channel panels two at a time.
-    const int64_t step = t.out_w <= kPairRows ? 2 * kNr : kNr;
     for (int64_t jc = m0; jc < m1; jc += step) {
       const bool pair = step == 2 * kNr && m1 - jc > kNr;
       const int64_t width = pair ? 2 * kNr : kNr;
       const int channels = static_cast<int>(m1 - jc < width ? m1 - jc : width);
       const float* b = t.weights + pc * t.npad + jc * kc;
-      for (int64_t r = r0; r < r1;) {
-        const int64_t row = r / t.out_w, row_end = (row + 1) * t.out_w;
-        int64_t n = row_end - r < r1 - r ? row_end - r : r1 - r;
-        n = n < kRows ? n : kRows;
+      const float* next = jc + step < m1 ? b + step * kc
+                          : !last       ? t.weights + (pc + kc) * t.npad + m0 * std::min(depth, t.k - pc - kc)
+                                        : nullptr;
+      int64_t tile = 0;
+      for_each_tile(t, r0, r1, [&](int64_t r, int64_t row, int64_t n) {
+        const WeightsAhead ahead = weights_ahead_share(next, step * kc, tile++, tiles, kc);
         const float* src = t.source + r + row * (t.cols - t.out_w);
         t_tile_rows(std::make_integer_sequence<int, kRows>{}, static_cast<int>(n), pair, t, kc, b, src, t.offset + pc,
-                    r, jc, channels, first, last);
-        r += n;
-      }
+                    r, jc, channels, first, last, ahead);
+      });
     }
   }
 }

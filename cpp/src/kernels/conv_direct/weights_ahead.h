@@ -1,0 +1,40 @@
+#pragma once
+
+// Fetching a direct convolution's next weight block into L2 while the current one computes.
+// A call walks its packed weights once, block by block (one K slice of one channel panel), in
+// memory order, and reuses each block from cache across its tiles of positions. A model's
+// weights outlive the caches, so every run reads them from DRAM: unaided, the first tile of a
+// block waits on each of its lines (ResNet-50's 2048 -> 512 1x1 layer: 1.15 ms with its 4 MB of
+// weights out of cache, 0.65 in it). Instead the tiles of a block share out the next block, a
+// few lines each reduction step.
+#include <cstdint>
+
+namespace onyxrt::kernels {
+
+struct WeightsAhead {
+  static constexpr int64_t kLine = 64;  // bytes
+  const char* line = nullptr;
+  const char* end = nullptr;
+  int per_step = 0;
+
+  // Call once per reduction step.
+  void step() {
+    for (int q = 0; q < per_step && line < end; ++q, line += kLine) __builtin_prefetch(line, 0, 2);
+  }
+};
+
+// Tile `tile` of the `tiles` that reuse a block, each `steps` reduction steps long: its share of
+// the `floats` floats at `next` (null: nothing follows).
+inline WeightsAhead weights_ahead_share(const float* next, int64_t floats, int64_t tile, int64_t tiles,
+                                        int64_t steps) {
+  WeightsAhead ahead;
+  if (next == nullptr || tiles <= 0 || steps <= 0) return ahead;
+  const int64_t lines = (floats * static_cast<int64_t>(sizeof(float)) + WeightsAhead::kLine - 1) / WeightsAhead::kLine;
+  const int64_t from = lines * tile / tiles, to = lines * (tile + 1) / tiles;
+  ahead.line = reinterpret_cast<const char*>(next) + from * WeightsAhead::kLine;
+  ahead.end = reinterpret_cast<const char*>(next) + to * WeightsAhead::kLine;
+  ahead.per_step = static_cast<int>((to - from + steps - 1) / steps);
+  return ahead;
+}
+
+}  // namespace onyxrt::kernels
