@@ -84,8 +84,6 @@ void t_tile_rows(std::integer_sequence<int, R...>, int rows, bool pair, const Co
   (pair ? kPairByRows : kByRows)[rows - 1](t, kc, b, src, offset, r, ch, channels, first, last, ahead);
 }
 
-}  // namespace
-
 // The tiles of [r0, r1), at most kRows positions each and never across an output row.
 template <class Fn>
 void for_each_tile(const ConvDirectTTiles& t, int64_t r0, int64_t r1, Fn&& fn) {
@@ -97,6 +95,8 @@ void for_each_tile(const ConvDirectTTiles& t, int64_t r0, int64_t r1, Fn&& fn) {
     r += n;
   }
 }
+
+}  // namespace
 
 // K slice by slice (the packed B's layout), each over the channel panels, each panel over the
 // positions: a panel's slice of W^T is reused from cache across the positions of the call, and
