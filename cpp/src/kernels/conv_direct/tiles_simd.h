@@ -189,9 +189,8 @@ inline void conv_direct_tiles(const ConvDirectTiles& t, int64_t m0, int64_t m1, 
   for (int64_t pc = 0; pc < t.k; pc += depth) {
     const int64_t kc = t.k - pc < depth ? t.k - pc : depth;
     const bool first = pc == 0, last = pc + kc >= t.k;
-    // The next slice's first block: what follows this slice's last.
-    const int64_t next_kc = last ? 0 : (t.k - pc - kc < depth ? t.k - pc - kc : depth);
-    const float* next_slice = last ? nullptr : t.weights + (pc + kc) * t.mpad + m0 * next_kc;
+    int64_t next_kc = 0;  // what follows this slice's last block
+    const float* next_slice = next_slice_block(t.weights, t.mpad, t.k, depth, pc, kc, m0, next_kc);
     for (int64_t i = m0; i < m1; i += MR) {
       const int rows = static_cast<int>(m1 - i < MR ? m1 - i : MR);
       const float* a = t.weights + pc * t.mpad + i * kc;

@@ -23,6 +23,16 @@ struct WeightsAhead {
   }
 };
 
+// The first block of the K slice after the one at step pc (kc deep) in packed weights laid out
+// as the GEMM packs them (a slice from step s0 of the panel at index i starts at weights + s0 *
+// ld + i * that slice's depth; slices `depth` deep, the last shorter), for the call's first panel
+// index `first`; null after the last slice. Sets next_kc to that slice's depth (0 if none).
+inline const float* next_slice_block(const float* weights, int64_t ld, int64_t k, int64_t depth, int64_t pc,
+                                     int64_t kc, int64_t first, int64_t& next_kc) {
+  next_kc = k - pc - kc < depth ? k - pc - kc : depth;
+  return next_kc > 0 ? weights + (pc + kc) * ld + first * next_kc : nullptr;
+}
+
 // Tile `tile` of the `tiles` that reuse a block, each `steps` reduction steps long: its share of
 // the `floats` floats at `next` (null: nothing follows).
 inline WeightsAhead weights_ahead_share(const float* next, int64_t floats, int64_t tile, int64_t tiles,

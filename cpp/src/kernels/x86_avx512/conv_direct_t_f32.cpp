@@ -8,7 +8,6 @@
 // loses on 7x7 and 14x14 grids.
 #include <immintrin.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <utility>
 
@@ -110,17 +109,19 @@ void conv_direct_t_f32__avx512(const ConvDirectTTiles& t, int64_t m0, int64_t m1
   for (int64_t pc = 0; pc < t.k; pc += depth) {
     const int64_t kc = t.k - pc < depth ? t.k - pc : depth;
     const bool first = pc == 0, last = pc + kc >= t.k;
+    int64_t next_kc = 0;  // what follows this slice's last block
+    const float* next_slice = next_slice_block(t.weights, t.npad, t.k, depth, pc, kc, m0, next_kc);
     for (int64_t jc = m0; jc < m1; jc += step) {
       const bool pair = step == 2 * kNr && m1 - jc > kNr;
       const int64_t width = pair ? 2 * kNr : kNr;
       const int channels = static_cast<int>(m1 - jc < width ? m1 - jc : width);
       const float* b = t.weights + pc * t.npad + jc * kc;
-      const float* next = jc + step < m1 ? b + step * kc
-                          : !last       ? t.weights + (pc + kc) * t.npad + m0 * std::min(depth, t.k - pc - kc)
-                                        : nullptr;
+      const bool last_panel = jc + step >= m1;
+      const float* next = last_panel ? next_slice : b + step * kc;
+      const int64_t next_floats = step * (last_panel ? next_kc : kc);
       int64_t tile = 0;
       for_each_tile(t, r0, r1, [&](int64_t r, int64_t row, int64_t n) {
-        const WeightsAhead ahead = weights_ahead_share(next, step * kc, tile++, tiles, kc);
+        const WeightsAhead ahead = weights_ahead_share(next, next_floats, tile++, tiles, kc);
         const float* src = t.source + r + row * (t.cols - t.out_w);
         t_tile_rows(std::make_integer_sequence<int, kRows>{}, static_cast<int>(n), pair, t, kc, b, src, t.offset + pc,
                     r, jc, channels, first, last, ahead);
