@@ -11,7 +11,7 @@
 
 #include "kernels/conv/window_planes.h"
 #include "kernels/conv_direct/variants.h"
-#include "kernels/conv_direct/weights_ahead.h"
+#include "kernels/conv_direct/source_ahead.h"
 
 namespace onyxrt::kernels {
 namespace {
@@ -66,16 +66,21 @@ inline void store_runs(float* row, typename S::vf32 v, const LaneRun* run, int n
 // within noise of 128, 512 slower).
 constexpr int kPairPrefetch = 128;
 
+// Reduction steps between a tile's rounds of fetching ahead (TileAhead::step), so the inner
+// loop keeps only the arithmetic: a check every step spilled its registers to the stack.
+constexpr int64_t kAheadGroup = 8;
+inline int64_t ahead_rounds(int64_t steps) { return (steps + kAheadGroup - 1) / kAheadGroup; }
+
 // R rows x NV vectors at grid position q over k steps of one K slice, into rows of c (and z's
 // residual rows) at the output offsets of lane_runs. A Tail tile (the grid's last, `live` < NR
 // positions) loads only those lanes unless the source may be over-read. A vector that is one
 // whole run (the common case) is loaded and stored plainly. With R2 > 0 the tile spans two
 // panels: R rows from `a`'s panel and the first R2 rows of the next panel's (`a2`), rows i >= R
-// being c's rows R + (i - R) (panels are adjacent in C). `ahead`: this tile's share of fetching
-// the next weight block.
+// being c's rows R + (i - R) (panels are adjacent in C). `ahead`: this tile's shares of
+// fetching the next weight and source blocks, a round every kAheadGroup steps.
 template <class S, int MR, int R, int NV, bool Tail, int R2 = 0>
 inline void conv_direct_tile(const ConvDirectTiles& t, int64_t k, const float* a, const int64_t* offset, int64_t q,
-                             int live, float* c, const float* z, bool first, bool last, WeightsAhead ahead,
+                             int live, float* c, const float* z, bool first, bool last, TileAhead ahead,
                              const float* a2 = nullptr) {
   using V = typename S::vf32;
   constexpr int L = S::kLanes, RT = R + R2;
@@ -86,18 +91,21 @@ inline void conv_direct_tile(const ConvDirectTiles& t, int64_t k, const float* a
     for (int j = 0; j < NV; ++j) acc[i][j] = S::zero();
   const float* src = t.source + q;
   const bool partial_loads = Tail && !t.tail_overread;
-  for (int64_t p = 0; p < k; ++p, a += MR, a2 += R2 > 0 ? MR : 0) {
-    const float* b = src + offset[p];
-    V bv[NV];
-#pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j) bv[j] = partial_loads ? S::load_partial(b + j * L, live - j * L) : S::load(b + j * L);
-    if constexpr (R2 > 0) __builtin_prefetch(b + kPairPrefetch);
+  for (int64_t p0 = 0; p0 < k; p0 += kAheadGroup) {
     ahead.step();
-#pragma GCC unroll 32
-    for (int i = 0; i < RT; ++i) {
-      const V ai = S::broadcast(i < R ? a + i : a2 + (i - R));
+    const int64_t p1 = p0 + kAheadGroup < k ? p0 + kAheadGroup : k;
+    for (int64_t p = p0; p < p1; ++p, a += MR, a2 += R2 > 0 ? MR : 0) {
+      const float* b = src + offset[p];
+      V bv[NV];
 #pragma GCC unroll 4
-      for (int j = 0; j < NV; ++j) acc[i][j] = S::fmadd(ai, bv[j], acc[i][j]);
+      for (int j = 0; j < NV; ++j) bv[j] = partial_loads ? S::load_partial(b + j * L, live - j * L) : S::load(b + j * L);
+      if constexpr (R2 > 0) __builtin_prefetch(b + kPairPrefetch);
+#pragma GCC unroll 32
+      for (int i = 0; i < RT; ++i) {
+        const V ai = S::broadcast(i < R ? a + i : a2 + (i - R));
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; ++j) acc[i][j] = S::fmadd(ai, bv[j], acc[i][j]);
+      }
     }
   }
   LaneRun run[NV][2];
@@ -134,13 +142,13 @@ inline void conv_direct_tile(const ConvDirectTiles& t, int64_t k, const float* a
 
 // A conv_direct_tile instance, for the tables that pick one by its row count at run time.
 using ConvDirectTileFn = void (*)(const ConvDirectTiles&, int64_t, const float*, const int64_t*, int64_t, int, float*,
-                                  const float*, bool, bool, WeightsAhead, const float*);
+                                  const float*, bool, bool, TileAhead, const float*);
 
 // Every R from 1 to MR, picked at run time for the last row panel.
 template <class S, int MR, int NV, bool Tail, int... R>
 inline void conv_direct_tile_rows(std::integer_sequence<int, R...>, int rows, const ConvDirectTiles& t, int64_t k,
                                   const float* a, const int64_t* offset, int64_t q, int live, float* c,
-                                  const float* z, bool first, bool last, WeightsAhead ahead) {
+                                  const float* z, bool first, bool last, TileAhead ahead) {
   static constexpr ConvDirectTileFn kByRows[] = {&conv_direct_tile<S, MR, R + 1, NV, Tail>...};
   kByRows[rows - 1](t, k, a, offset, q, live, c, z, first, last, ahead, nullptr);
 }
@@ -152,20 +160,25 @@ inline void conv_direct_tile_rows(std::integer_sequence<int, R...>, int rows, co
 template <class S, int MR, bool Tail, int... R2>
 inline void conv_direct_tile_pair(std::integer_sequence<int, R2...>, int rows2, const ConvDirectTiles& t, int64_t k,
                                   const float* a, const float* a2, const int64_t* offset, int64_t q, int live,
-                                  float* c, const float* z, bool first, bool last, WeightsAhead ahead) {
+                                  float* c, const float* z, bool first, bool last, TileAhead ahead) {
   static constexpr ConvDirectTileFn kByRows[] = {&conv_direct_tile<S, MR, MR, 1, Tail, R2 + 1>...};
   kByRows[rows2 - 1](t, k, a, offset, q, live, c, z, first, last, ahead, a2);
 }
 
+// `source_tile` and `source_tiles`: the pass's first tile among the slice's tiles that share the
+// next source block, and their count.
 template <class S, int MR>
 inline void conv_direct_panel_pair(const ConvDirectTiles& t, int64_t kc, const float* a, const float* a2, int rows2,
                                    const int64_t* offset, int64_t q0, int64_t q1, float* c, const float* z,
-                                   bool first, bool last, const float* next, int64_t next_floats) {
+                                   bool first, bool last, const float* next, int64_t next_floats,
+                                   const SourceBlock& next_source, int64_t source_tile, int64_t source_tiles) {
   constexpr int L = S::kLanes;
   const int64_t tiles = (q1 - q0 + L - 1) / L;
   for (int64_t q = q0; q < q1; q += L) {
     const int live = static_cast<int>(q1 - q < L ? q1 - q : L);
-    const WeightsAhead ahead = weights_ahead_share(next, next_floats, (q - q0) / L, tiles, kc);
+    const int64_t tile = (q - q0) / L;
+    const TileAhead ahead{weights_ahead_share(next, next_floats, tile, tiles, ahead_rounds(kc)),
+                          source_ahead_share(next_source, source_tile + tile, source_tiles, ahead_rounds(kc))};
     if (live == L) {
       conv_direct_tile_pair<S, MR, false>(std::make_integer_sequence<int, MR>{}, rows2, t, kc, a, a2, offset, q,
                                          live, c, z, first, last, ahead);
@@ -176,21 +189,43 @@ inline void conv_direct_panel_pair(const ConvDirectTiles& t, int64_t kc, const f
   }
 }
 
+// The source block read after positions [q0, q1) of the K slice at step pc (kc deep): the
+// same positions of the next slice, or after the last slice as many positions again from q1, of
+// the first (the run's next chunk: run_tiles gives each thread consecutive chunks).
+inline SourceBlock next_source_block(const ConvDirectTiles& t, int64_t pc, int64_t kc, int64_t q0, int64_t q1) {
+  SourceBlock b;
+  if (pc + kc < t.k) {
+    b.base = t.source + q0, b.offset = t.offset + pc + kc;
+    b.rows = t.k - pc - kc < t.slice ? t.k - pc - kc : t.slice, b.floats = q1 - q0;
+  } else if (q1 < t.positions) {
+    b.base = t.source + q1, b.offset = t.offset;
+    b.rows = t.k < t.slice ? t.k : t.slice;
+    b.floats = t.positions - q1 < q1 - q0 ? t.positions - q1 : q1 - q0;
+  }
+  return b;
+}
+
 // ConvDirectTilesFn: K slice by slice (the packed weights' layout), each slice over the row
 // panels, each panel over the positions, so a panel's slice of weights is reused from cache
 // across the positions and the positions' sources across the panels, and the next panel's
-// fetched meanwhile (weights_ahead.h). The last two panels of [m0, m1) run as one when the
-// first is full (conv_direct_panel_pair).
+// weights and next block's source fetched meanwhile (weights_ahead.h, source_ahead.h). The last
+// two panels of [m0, m1) run as one when the first is full (conv_direct_panel_pair).
 template <class S, int MR, int NV>
 inline void conv_direct_tiles(const ConvDirectTiles& t, int64_t m0, int64_t m1, int64_t q0, int64_t q1) {
-  constexpr int NR = NV * S::kLanes;
+  constexpr int NR = NV * S::kLanes, L = S::kLanes;
   const int64_t depth = t.slice;
   const int64_t tiles = (q1 - q0 + NR - 1) / NR;
+  // Every tile of a slice shares the next source block: tiles per panel times the panels, the
+  // last two (a pair whenever there are two) counting as one pass of narrower tiles.
+  const int64_t panels = (m1 - m0 + MR - 1) / MR;
+  const int64_t source_tiles = panels >= 2 ? (panels - 2) * tiles + (q1 - q0 + L - 1) / L : tiles;
   for (int64_t pc = 0; pc < t.k; pc += depth) {
     const int64_t kc = t.k - pc < depth ? t.k - pc : depth;
     const bool first = pc == 0, last = pc + kc >= t.k;
     int64_t next_kc = 0;  // what follows this slice's last block
     const float* next_slice = next_slice_block(t.weights, t.mpad, t.k, depth, pc, kc, m0, next_kc);
+    const SourceBlock next_source = next_source_block(t, pc, kc, q0, q1);
+    int64_t source_tile = 0;
     for (int64_t i = m0; i < m1; i += MR) {
       const int rows = static_cast<int>(m1 - i < MR ? m1 - i : MR);
       const float* a = t.weights + pc * t.mpad + i * kc;
@@ -201,7 +236,8 @@ inline void conv_direct_tiles(const ConvDirectTiles& t, int64_t m0, int64_t m1, 
       const int64_t rows_after = m1 - (i + MR);
       if (rows == MR && rows_after > 0 && rows_after <= MR) {
         conv_direct_panel_pair<S, MR>(row_t, kc, a, a + MR * kc, static_cast<int>(rows_after), t.offset + pc, q0, q1,
-                                      c, z, first, last, next_slice, 2 * MR * next_kc);
+                                      c, z, first, last, next_slice, 2 * MR * next_kc, next_source, source_tile,
+                                      source_tiles);
         break;
       }
       const bool last_panel = i + MR >= m1;
@@ -210,7 +246,8 @@ inline void conv_direct_tiles(const ConvDirectTiles& t, int64_t m0, int64_t m1, 
       for (int64_t q = q0; q < q1; q += NR) {
         const int live = static_cast<int>(q1 - q < NR ? q1 - q : NR);
         const bool tail = live < NR;
-        const WeightsAhead ahead = weights_ahead_share(next, next_floats, (q - q0) / NR, tiles, kc);
+        const TileAhead ahead{weights_ahead_share(next, next_floats, (q - q0) / NR, tiles, ahead_rounds(kc)),
+                              source_ahead_share(next_source, source_tile++, source_tiles, ahead_rounds(kc))};
         if (rows == MR && !tail) {
           conv_direct_tile<S, MR, MR, NV, false>(row_t, kc, a, t.offset + pc, q, live, c, z, first, last, ahead);
         } else if (!tail) {

@@ -17,7 +17,7 @@ struct WeightsAhead {
   const char* end = nullptr;
   int per_step = 0;
 
-  // Call once per reduction step.
+  // Call once per round: a reduction step, or a group of them (the `steps` of the share).
   void step() {
     for (int q = 0; q < per_step && line < end; ++q, line += kLine) __builtin_prefetch(line, 0, 2);
   }
@@ -33,8 +33,8 @@ inline const float* next_slice_block(const float* weights, int64_t ld, int64_t k
   return next_kc > 0 ? weights + (pc + kc) * ld + first * next_kc : nullptr;
 }
 
-// Tile `tile` of the `tiles` that reuse a block, each `steps` reduction steps long: its share of
-// the `floats` floats at `next` (null: nothing follows).
+// Tile `tile` of the `tiles` that reuse a block, each `steps` rounds long: its share of the
+// `floats` floats at `next` (null: nothing follows).
 inline WeightsAhead weights_ahead_share(const float* next, int64_t floats, int64_t tile, int64_t tiles,
                                         int64_t steps) {
   WeightsAhead ahead;
