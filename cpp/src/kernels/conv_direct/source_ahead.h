@@ -29,6 +29,7 @@ struct SourceBlock {
 struct SourceAhead {
   SourceBlock block;
   int64_t row = 0, line = 0;  // the next line to fetch
+  int64_t lines_per_row = 0;  // block.lines_per_row(), kept off the fetch loop
   int64_t left = 0;           // lines left in this tile's share
   int per_round = 0;
 
@@ -36,7 +37,7 @@ struct SourceAhead {
   void step() {
     for (int n = 0; n < per_round && left > 0; ++n, --left) {
       __builtin_prefetch(block.base + block.offset[row] + line * 16, 0, 2);
-      if (++line == block.lines_per_row()) line = 0, ++row;
+      if (++line == lines_per_row) line = 0, ++row;
     }
   }
 };
@@ -45,13 +46,13 @@ struct SourceAhead {
 // `next`'s lines (none when next has no rows).
 inline SourceAhead source_ahead_share(const SourceBlock& next, int64_t tile, int64_t tiles, int64_t rounds) {
   SourceAhead ahead;
-  const int64_t lines = next.lines();
-  if (lines <= 0 || tiles <= 0 || rounds <= 0) return ahead;
-  const int64_t from = lines * tile / tiles, to = lines * (tile + 1) / tiles;
+  const LineShare share = line_share(next.lines(), tile, tiles, rounds);
+  if (share.to <= share.from) return ahead;
   ahead.block = next;
-  ahead.row = from / next.lines_per_row(), ahead.line = from % next.lines_per_row();
-  ahead.left = to - from;
-  ahead.per_round = static_cast<int>((to - from + rounds - 1) / rounds);
+  ahead.lines_per_row = next.lines_per_row();
+  ahead.row = share.from / ahead.lines_per_row, ahead.line = share.from % ahead.lines_per_row;
+  ahead.left = share.to - share.from;
+  ahead.per_round = share.per_round;
   return ahead;
 }
 

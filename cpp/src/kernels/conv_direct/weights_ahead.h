@@ -33,17 +33,32 @@ inline const float* next_slice_block(const float* weights, int64_t ld, int64_t k
   return next_kc > 0 ? weights + (pc + kc) * ld + first * next_kc : nullptr;
 }
 
+// Tile `tile`'s share of the `lines` lines of a block that `tiles` tiles, each `rounds` rounds
+// long, fetch between them: lines [from, to), per_round at a time.
+struct LineShare {
+  int64_t from = 0, to = 0;
+  int per_round = 0;
+};
+
+inline LineShare line_share(int64_t lines, int64_t tile, int64_t tiles, int64_t rounds) {
+  LineShare share;
+  if (lines <= 0 || tiles <= 0 || rounds <= 0) return share;
+  share.from = lines * tile / tiles, share.to = lines * (tile + 1) / tiles;
+  share.per_round = static_cast<int>((share.to - share.from + rounds - 1) / rounds);
+  return share;
+}
+
 // Tile `tile` of the `tiles` that reuse a block, each `steps` rounds long: its share of the
 // `floats` floats at `next` (null: nothing follows).
 inline WeightsAhead weights_ahead_share(const float* next, int64_t floats, int64_t tile, int64_t tiles,
                                         int64_t steps) {
   WeightsAhead ahead;
-  if (next == nullptr || tiles <= 0 || steps <= 0) return ahead;
+  if (next == nullptr) return ahead;
   const int64_t lines = (floats * static_cast<int64_t>(sizeof(float)) + WeightsAhead::kLine - 1) / WeightsAhead::kLine;
-  const int64_t from = lines * tile / tiles, to = lines * (tile + 1) / tiles;
-  ahead.line = reinterpret_cast<const char*>(next) + from * WeightsAhead::kLine;
-  ahead.end = reinterpret_cast<const char*>(next) + to * WeightsAhead::kLine;
-  ahead.per_step = static_cast<int>((to - from + steps - 1) / steps);
+  const LineShare share = line_share(lines, tile, tiles, steps);
+  ahead.line = reinterpret_cast<const char*>(next) + share.from * WeightsAhead::kLine;
+  ahead.end = reinterpret_cast<const char*>(next) + share.to * WeightsAhead::kLine;
+  ahead.per_step = share.per_round;
   return ahead;
 }
 
