@@ -1,7 +1,8 @@
 """The Winograd F(4x4, 3x3) convolution (kernels/winograd.h), which serves a constant 3x3 W with
 stride and dilation 1, one group, 16+ input and 32+ output channels up to 256 x 256 (when the
 plane is known before the run, on planes of 14 x 14 or more, 24 x 24 for under 96 output
-channels): against onnxruntime over partial
+channels, and for calls with positions enough to pay for its weights' reads, which with the batch
+open each run decides): against onnxruntime over partial
 tiles at the right and bottom edges, asymmetric and no padding, a single row, output channels
 that leave a partial vector, batches (with bands that hold several images' tiles), both thread
 counts, the fused bias / Relu / Clip / LeakyRelu and a residual added in place
@@ -72,7 +73,7 @@ def conv_model(x_shape, m, attrs, tail):
     else:
         nodes[0].output[0] = "Y"
     # H and W symbolic, so that small planes take the Winograd kernel too (with X's plane known,
-    # conv_core.cpp's winograd_fits keeps the direct kernel for some). The residual needs X's
+    # conv_core.cpp's winograd_forms keeps the direct kernel for some). The residual needs X's
     # shape known: only then does the optimizer prove T the conv's shape and fuse the Add.
     x_dims = list(x_shape) if tail == "residual" else [x_shape[0], x_shape[1], "h", "w"]
     graph = helper.make_graph(
@@ -121,7 +122,7 @@ def test_winograd_fused_tail(name, tail):
     check_winograd(x_shape, m, attrs, tail=tail, threads=2)
 
 
-# Geometries whose known shape still takes the Winograd kernel (winograd_fits).
+# Geometries whose known shape still takes the Winograd kernel (winograd_forms).
 @pytest.mark.parametrize("name", ["resnet_stage1", "images_share_bands", "unequal_channels"])
 @pytest.mark.parametrize("threads", [1, 2])
 def test_winograd_residual_in_place(name, threads, tmp_path):
@@ -155,3 +156,45 @@ def test_winograd_off_keeps_the_direct_rounding():
         "    check_winograd(*GEOMETRIES[name], bound=1.2e-6)\n"
     )
     run_python(code, ONYXRT_WINOGRAD="0")
+
+
+def test_open_batch_picks_the_form_per_run(tmp_path):
+    # A 14 x 14 plane known before the run and the batch open: one image does not pay for
+    # Winograd's weights (conv_core.cpp's winograd_pays), eight do. So batch 1 must give the direct
+    # kernel's bits exactly (ONYXRT_WINOGRAD=0 in a subprocess computes those) and batch 8
+    # Winograd's, which differ from them but stay within its bound of onnxruntime. With the batch
+    # fixed at 1 in the model, the direct kernel serves alone.
+    rng = np.random.default_rng(3)
+    w = (rng.standard_normal((160, 128, 3, 3)) / np.sqrt(9 * 128)).astype(np.float32)
+    b = rng.standard_normal(160).astype(np.float32)
+
+    def model(batch_dim):
+        graph = helper.make_graph(
+            [helper.make_node("Conv", ["X", "W", "B"], ["C"], pads=[1, 1, 1, 1]), helper.make_node("Relu", ["C"], ["Y"])],
+            "open_batch",
+            [helper.make_tensor_value_info("X", TensorProto.FLOAT, [batch_dim, 128, 14, 14])],
+            [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
+            [numpy_helper.from_array(w, "W"), numpy_helper.from_array(b, "B")],
+        )
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8).SerializeToString()
+
+    open_path, fixed_path = tmp_path / "open.onnx", tmp_path / "fixed.onnx"
+    open_path.write_bytes(model("n"))
+    fixed_path.write_bytes(model(1))
+    feeds = {n: rng.standard_normal((n, 128, 14, 14)).astype(np.float32) for n in (1, 8)}
+    np.savez(tmp_path / "feeds.npz", **{str(n): x for n, x in feeds.items()})
+    run_python(
+        "import numpy as np, onyxrt\n"
+        f"feeds = np.load(r'{tmp_path / 'feeds.npz'}')\n"
+        f"s = onyxrt.InferenceSession(r'{open_path}')\n"
+        f"np.savez(r'{tmp_path / 'direct.npz'}', **{{k: s.run(None, {{'X': feeds[k]}})[0] for k in feeds}})\n",
+        ONYXRT_WINOGRAD="0",
+    )
+    direct = np.load(tmp_path / "direct.npz")
+    session = onyxrt.InferenceSession(str(open_path))
+    np.testing.assert_array_equal(session.run(None, {"X": feeds[1]})[0], direct["1"])
+    np.testing.assert_array_equal(onyxrt.InferenceSession(str(fixed_path)).run(None, {"X": feeds[1]})[0], direct["1"])
+    got = session.run(None, {"X": feeds[8]})[0]
+    assert not np.array_equal(got, direct["8"]), "batch 8 did not take the Winograd kernel"
+    want = onnxruntime.InferenceSession(str(open_path), providers=["CPUExecutionProvider"]).run(None, {"X": feeds[8]})[0]
+    assert np.abs(got - want).max() / np.abs(want).max() <= WINOGRAD_BOUND

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -233,26 +234,48 @@ void run_transposed_gemm(const ConvShape& s, const float* x, const kernels::Pack
     }
 }
 
-// Whether X's shape, known before any run, makes the transposed direct kernel the better form:
-// a hint only (a later run of another shape still computes right, in that form's layout).
-bool transposed_form_fits(const KernelInfo& info, const WindowAttributes& window, const Tensor& w, int64_t group) {
-  if (!kernels::conv_direct_t_f32_available()) return false;
+// The geometry of one image and group when X's shape is known before any run (dims of -1 in
+// X's batch only), else nothing: a hint for choosing a weight form (a later run of another shape
+// still computes right, in that form's layout).
+std::optional<kernels::ConvGeometry> known_geometry(const KernelInfo& info, const WindowAttributes& window,
+                                                    const Tensor& w, int64_t group) {
   const std::vector<int64_t>* known = info.static_input_shape(0);
-  if (known == nullptr || known->size() != w.rank()) return false;
+  if (known == nullptr || known->size() != w.rank()) return std::nullopt;
   Shape input = *known;
   input[0] = 1, input[1] = w.dim(1) * group;
   for (size_t d = 2; d < input.size(); ++d)
-    if (input[d] < 1) return false;
+    if (input[d] < 1) return std::nullopt;
   try {
     WindowPlan plan = resolve_window(window, info, input, Shape(w.shape().begin() + 2, w.shape().end()));
     plan.geometry.channels = w.dim(1);
-    return kernels::conv_direct_t_f32_preferred(plan.geometry, w.dim(0) / group);
+    return plan.geometry;
   } catch (const Error&) {  // the run will report it, against the real shape
-    return false;
+    return std::nullopt;
   }
 }
 
-// Whether a constant W is better served by the Winograd kernel (kernels/winograd.h): a 2-D 3x3
+// Whether X's known shape makes the transposed direct kernel the better form.
+bool transposed_form_fits(const KernelInfo& info, const WindowAttributes& window, const Tensor& w, int64_t group) {
+  if (!kernels::conv_direct_t_f32_available()) return false;
+  const std::optional<kernels::ConvGeometry> g = known_geometry(info, window, w, group);
+  return g && kernels::conv_direct_t_f32_preferred(*g, w.dim(0) / group);
+}
+
+// Whether a Winograd call over `outputs` output positions (all images) beats the direct kernel.
+// Its transformed weights are 4x W's bytes, and in a model they come from DRAM every run (the
+// weights of a model do not stay in cache between runs), so few positions a call cannot pay for
+// reading them. Measured with the caches flushed before each run, 1 thread: at 14 x 14 and
+// batch 1 the direct kernel wins for every channel count (256 -> 256: 1.73 against 2.01 ms,
+// 128 -> 160: 0.64 against 0.82); 256 -> 256 at batch 2 goes to Winograd (2.67 against 2.97),
+// 128 -> 160 not even at batch 3 (1.42 against 1.62); at 28 x 28 and batch 1 Winograd wins from
+// 96 -> 96 (0.78 against 0.91; 64 -> 96 loses 0.71 against 0.66), at batch 8 on 14 x 14 always.
+bool winograd_pays(int64_t outputs, int64_t in_channels, int64_t out_channels) {
+  constexpr int64_t kMinOutputs = 28 * 28, kMinOutputsWide = 2 * 14 * 14, kWideChannels = 256;
+  return outputs >= kMinOutputs ||
+         (outputs >= kMinOutputsWide && std::min(in_channels, out_channels) >= kWideChannels);
+}
+
+// Which weight forms a constant W needs for the Winograd kernel (kernels/winograd.h): a 2-D 3x3
 // convolution, stride and dilation 1, one group, whose channels give the point GEMMs some size:
 // at least 16 in, 32 out and 1024 pairs (the input transform's cost per tile grows with the
 // input channels, the output transform's with the output channels, the GEMMs' with both; 16 in
@@ -264,29 +287,37 @@ bool transposed_form_fits(const KernelInfo& info, const WindowAttributes& window
 //   (20 -> 41 ms, onnxruntime's 20) for 4% of its run time;
 // - planes under 24 x 24 with fewer than 96 output channels: the partial tiles at the edges
 //   (16 x 16 outputs computed for 14 x 14) cost more than narrow GEMMs save (64 -> 64 channels
-//   at 14 x 14 measured 1.18 of onnxruntime, 48 -> 128 0.78, 256 -> 256 0.60; `bench/conv.py`).
+//   at 14 x 14 measured 1.18 of onnxruntime, 48 -> 128 0.78, 256 -> 256 0.60; `bench/conv.py`);
+// - calls with too few positions for the weights' reads (winograd_pays): with the batch known
+//   that decides; with it open, a plane that one image does not pay for keeps both forms, and
+//   each run takes the one its batch pays for.
 // ONYXRT_WINOGRAD=0 in the environment turns it off (the direct kernels' rounding, for comparing
 // outputs closely with another runtime).
-bool winograd_fits(const KernelInfo& info, const Tensor& w, int64_t group, const WindowAttributes& window) {
+enum class WinogradForms { None, Only, AlongsideDirect };
+
+WinogradForms winograd_forms(const KernelInfo& info, const Tensor& w, int64_t group, const WindowAttributes& window) {
   static const bool enabled = [] {
     const char* flag = std::getenv("ONYXRT_WINOGRAD");
     return flag == nullptr || std::string(flag) != "0";
   }();
-  if (!enabled) return false;
+  if (!enabled) return WinogradForms::None;
   constexpr int64_t kMinIn = 16, kMinOut = 32, kMinChannelProduct = 1024, kMaxChannelProduct = 256 * 256;
   constexpr int64_t kMinPlane = 14 * 14, kWidePlane = 24 * 24, kMinOutOnNarrowPlane = 96;
   auto all_ones = [](const std::vector<int64_t>& v) {
     return std::all_of(v.begin(), v.end(), [](int64_t x) { return x == 1; });
   };
   const int64_t m = w.rank() == 4 ? w.dim(0) : 0, c = w.rank() == 4 ? w.dim(1) : 0;
-  const std::vector<int64_t>* known = info.static_input_shape(0);
-  if (known != nullptr && known->size() == 4 && (*known)[2] > 0 && (*known)[3] > 0) {
-    const int64_t plane = (*known)[2] * (*known)[3];
-    if (plane < kMinPlane || (plane < kWidePlane && m < kMinOutOnNarrowPlane)) return false;
-  }
-  return group == 1 && w.rank() == 4 && w.dim(2) == 3 && w.dim(3) == 3 && all_ones(window.strides) &&
-         all_ones(window.dilations) && c >= kMinIn && m >= kMinOut && m * c >= kMinChannelProduct &&
-         m * c <= kMaxChannelProduct;
+  const bool serves = group == 1 && w.rank() == 4 && w.dim(2) == 3 && w.dim(3) == 3 && all_ones(window.strides) &&
+                      all_ones(window.dilations) && c >= kMinIn && m >= kMinOut && m * c >= kMinChannelProduct &&
+                      m * c <= kMaxChannelProduct;
+  if (!serves) return WinogradForms::None;
+  const std::optional<kernels::ConvGeometry> g = known_geometry(info, window, w, group);
+  if (!g) return WinogradForms::Only;
+  const int64_t plane = g->input_size();
+  if (plane < kMinPlane || (plane < kWidePlane && m < kMinOutOnNarrowPlane)) return WinogradForms::None;
+  const int64_t batch = (*info.static_input_shape(0))[0];
+  if (batch > 0) return winograd_pays(batch * g->output_size(), c, m) ? WinogradForms::Only : WinogradForms::None;
+  return winograd_pays(g->output_size(), c, m) ? WinogradForms::Only : WinogradForms::AlongsideDirect;
 }
 
 }  // namespace
@@ -312,11 +343,10 @@ ConvCore::ConvCore(const KernelInfo& info, ConvActivation activation, int z_inpu
     depthwise_weights_ = wf;  // the direct kernel reads W as it is
     return;
   }
-  if (winograd_fits(info, *w, group_, window_)) {
+  const WinogradForms winograd = winograd_forms(info, *w, group_, window_);
+  if (winograd != WinogradForms::None)
     winograd_ = kernels::WinogradWeightsF32(wf.data<float>(), w->dim(0), w->dim(1));
-  } else {
-    pack_direct_weights(info, *w, wf);
-  }
+  if (winograd != WinogradForms::Only) pack_direct_weights(info, *w, wf);
   packed_shape_ = w->shape();
   release_mapped_pages(w->raw(), w->nbytes());  // the packed copy is what runs read
   // A float W is read for its shape only from now on (every path uses the packed copy), so the
@@ -407,8 +437,9 @@ void ConvCore::run_f32(const ConvShape& s, const Tensor& x, const Tensor& w, con
     const bool constant = depthwise_weights_.defined() && w.shape() == depthwise_weights_.shape();
     const Tensor wf = constant ? depthwise_weights_ : widen_to_float(w);
     run_depthwise(s, x.data<float>(), wf.data<float>(), bias, y, tail, threads);
-  } else if (use_packed && !winograd_.empty()) {
-    // The constructor took only a W whose every geometry the kernel serves (winograd_fits).
+  } else if (use_packed && !winograd_.empty() &&
+             ((packed_.empty() && packed_t_.empty()) || winograd_pays(s.batch * s.out_size, s.c_g, s.m))) {
+    // The constructor took only a W whose every geometry the kernel serves (winograd_forms).
     ONYXRT_ENFORCE(kernels::winograd_f32_supported(s.geometry), "Winograd convolution: unsupported geometry");
     kernels::ConvDirectEpilogue ep = direct_epilogue(tail.act);
     ep.bias = bias, ep.z = tail.z;
