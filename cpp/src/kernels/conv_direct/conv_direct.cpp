@@ -41,9 +41,12 @@ float* grow(std::vector<float>& v, int64_t floats) {
 
 // How a call's tiles are shared out: `chunks` runs of position units (at most about
 // kChunkSourceFloats of source each, so a chunk's source stays in cache across the channel
-// panels) times `parts` parts of the output channels. When the weights outweigh the source (more
-// output channels than positions: the 7x7 and 14x14 layers), threads split the channels, each
-// streaming only its share of W; otherwise they split the positions, two chunks each. Chunk
+// panels) times `parts` parts of the output channels. When the weights outweigh the source twice
+// (W is m x (channels x taps) floats, the source about channels x positions), threads split the
+// channels, each streaming only its share of W; otherwise they split the positions, two chunks
+// each. ResNet-50's 1024 -> 256 1x1 layers at 14 x 14 (weights 1.3x the source) went 530-670 ->
+// 470-550 us at 2 threads split by positions; its 256 -> 1024 ones (5x) and 3x3 ones (9x) went
+// 420 -> 480 and 720 -> 830 us that way, so they keep the channels split. Chunk
 // sizes differ by at most one unit and, split by positions, their count is a multiple of the
 // threads: 14 units in chunks of 4, 4, 4 and 2 gave one thread 8 and the other 6. The units are
 // numbered part-major: parallel_for's contiguous ranges then give each thread whole parts of
@@ -55,13 +58,13 @@ struct WorkSplit {
   int64_t chunk_begin(int64_t i) const { return units * i / chunks; }
 };
 
-WorkSplit split_work(int64_t units, int64_t cache_units, int64_t m, int64_t positions, int64_t panels, int64_t work,
-                     int threads) {
+WorkSplit split_work(int64_t units, int64_t cache_units, int64_t m, int64_t taps, int64_t positions, int64_t panels,
+                     int64_t work, int threads) {
   WorkSplit s;
   s.units = units;
   s.threads = static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(1, work / 262144)));
   int64_t chunk = std::max<int64_t>(1, std::min(units, cache_units));
-  if (s.threads > 1 && m >= positions) {
+  if (s.threads > 1 && m * taps >= 2 * positions) {
     s.parts = std::min<int64_t>(panels, 2 * s.threads);
   } else if (s.threads > 1) {
     chunk = std::max<int64_t>(1, std::min(chunk, (units + 2 * s.threads - 1) / (2 * s.threads)));
@@ -84,7 +87,7 @@ void run_tiles(const ConvDirectF32Variant& v, const ConvDirectTiles& t, int taps
   const int64_t depth = t.slice;
   const int64_t channels_per_slice = std::max<int64_t>(1, depth / std::max(1, taps));
   const int64_t units = (t.positions + v.nr - 1) / v.nr, panels = (t.m + v.mr - 1) / v.mr;
-  const WorkSplit s = split_work(units, kChunkSourceFloats / channels_per_slice / v.nr, t.m, t.positions, panels,
+  const WorkSplit s = split_work(units, kChunkSourceFloats / channels_per_slice / v.nr, t.m, taps, t.positions, panels,
                                  t.m * t.k * t.positions, threads);
   parallel_for(s.chunks * s.parts, 1, s.threads, [&](int64_t u0, int64_t u1) {
     for (int64_t u = u0; u < u1; ++u) {
@@ -236,7 +239,7 @@ void conv_direct_t_f32_with(const ConvDirectTF32Variant& v, const ConvDirectF32V
   const int64_t channels_per_slice = std::max<int64_t>(1, depth / std::max<int64_t>(1, taps));
   const int64_t rows = (t.outputs + t.out_w - 1) / t.out_w, panels = (t.m + v.nr - 1) / v.nr;
   const WorkSplit s = split_work(rows, kChunkSourceFloats / channels_per_slice / std::max<int64_t>(1, t.cols), t.m,
-                                 t.outputs, panels, t.m * t.k * t.outputs, threads);
+                                 std::max<int64_t>(1, taps), t.outputs, panels, t.m * t.k * t.outputs, threads);
   parallel_for(s.chunks * s.parts, 1, s.threads, [&](int64_t u0, int64_t u1) {
     for (int64_t u = u0; u < u1; ++u) {
       const int64_t r0 = s.chunk_begin(u % s.chunks) * t.out_w;
