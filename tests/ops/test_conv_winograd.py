@@ -1,5 +1,5 @@
 """The Winograd F(4x4, 3x3) convolution (kernels/winograd.h), which serves a constant 3x3 W with
-stride and dilation 1, one group, 16+ input and 32+ output channels up to 256 x 256 (when the
+stride and dilation 1, one group, 32+ input and 32+ output channels up to 256 x 256 (when the
 plane is known before the run, on planes of 14 x 14 or more, 24 x 24 for under 96 output
 channels, and for calls with positions enough to pay for its weights' reads, which with the batch
 open each run decides): against onnxruntime over partial
@@ -37,7 +37,7 @@ GEOMETRIES = {
     "widest": ((1, 256, 14, 14), 256, {"pads": [1, 1, 1, 1]}),
     "same_upper": ((1, 32, 10, 11), 48, {"auto_pad": "SAME_UPPER"}),
     "unequal_channels": ((3, 128, 28, 28), 32, {"pads": [1, 1, 1, 1]}),
-    "few_inputs": ((1, 16, 30, 29), 64, {"pads": [1, 1, 1, 1]}),
+    "few_inputs": ((1, 32, 30, 29), 64, {"pads": [1, 1, 1, 1]}),
     # Bands hold the tile rows of several images (kernels/winograd.h). 256 x 256 channels ask for
     # 128 tiles a band: one band of all three images, which at 2 threads the threads share (the
     # input transform by input channels, GEMMs and output transform by output channels).
@@ -158,43 +158,63 @@ def test_winograd_off_keeps_the_direct_rounding():
     run_python(code, ONYXRT_WINOGRAD="0")
 
 
-def test_open_batch_picks_the_form_per_run(tmp_path):
-    # A 14 x 14 plane known before the run and the batch open: one image does not pay for
-    # Winograd's weights (conv_core.cpp's winograd_pays), eight do. So batch 1 must give the direct
-    # kernel's bits exactly (ONYXRT_WINOGRAD=0 in a subprocess computes those) and batch 8
-    # Winograd's, which differ from them but stay within its bound of onnxruntime. With the batch
-    # fixed at 1 in the model, the direct kernel serves alone.
-    rng = np.random.default_rng(3)
-    w = (rng.standard_normal((160, 128, 3, 3)) / np.sqrt(9 * 128)).astype(np.float32)
-    b = rng.standard_normal(160).astype(np.float32)
-
-    def model(batch_dim):
-        graph = helper.make_graph(
-            [helper.make_node("Conv", ["X", "W", "B"], ["C"], pads=[1, 1, 1, 1]), helper.make_node("Relu", ["C"], ["Y"])],
-            "open_batch",
-            [helper.make_tensor_value_info("X", TensorProto.FLOAT, [batch_dim, 128, 14, 14])],
-            [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
-            [numpy_helper.from_array(w, "W"), numpy_helper.from_array(b, "B")],
-        )
-        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8).SerializeToString()
-
-    open_path, fixed_path = tmp_path / "open.onnx", tmp_path / "fixed.onnx"
-    open_path.write_bytes(model("n"))
-    fixed_path.write_bytes(model(1))
-    feeds = {n: rng.standard_normal((n, 128, 14, 14)).astype(np.float32) for n in (1, 8)}
-    np.savez(tmp_path / "feeds.npz", **{str(n): x for n, x in feeds.items()})
+def direct_outputs(model_path, feeds, tmp_path):
+    """Y for each feed as the direct kernels compute it (ONYXRT_WINOGRAD=0, read once per process,
+    so in a subprocess): keyed like `feeds`, each feeding X."""
+    np.savez(tmp_path / "feeds.npz", **feeds)
     run_python(
         "import numpy as np, onyxrt\n"
         f"feeds = np.load(r'{tmp_path / 'feeds.npz'}')\n"
-        f"s = onyxrt.InferenceSession(r'{open_path}')\n"
+        f"s = onyxrt.InferenceSession(r'{model_path}')\n"
         f"np.savez(r'{tmp_path / 'direct.npz'}', **{{k: s.run(None, {{'X': feeds[k]}})[0] for k in feeds}})\n",
         ONYXRT_WINOGRAD="0",
     )
-    direct = np.load(tmp_path / "direct.npz")
+    return np.load(tmp_path / "direct.npz")
+
+
+def relu_conv_model(x_dims, m, seed):
+    c = x_dims[1]
+    rng = np.random.default_rng(seed)
+    w = (rng.standard_normal((m, c, 3, 3)) / np.sqrt(9 * c)).astype(np.float32)
+    b = rng.standard_normal(m).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["X", "W", "B"], ["C"], pads=[1, 1, 1, 1]), helper.make_node("Relu", ["C"], ["Y"])],
+        "relu_conv",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, x_dims)],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(w, "W"), numpy_helper.from_array(b, "B")],
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8).SerializeToString()
+
+
+def test_open_batch_picks_the_form_per_run(tmp_path):
+    # A 14 x 14 plane known before the run and the batch open: one image does not pay for
+    # Winograd's weights (conv_core.cpp's winograd_pays), eight do. So batch 1 must give the direct
+    # kernel's bits exactly and batch 8 Winograd's, which differ from them but stay within its
+    # bound of onnxruntime. With the batch fixed at 1 in the model, the direct kernel serves alone.
+    open_path, fixed_path = tmp_path / "open.onnx", tmp_path / "fixed.onnx"
+    open_path.write_bytes(relu_conv_model(["n", 128, 14, 14], 160, seed=3))
+    fixed_path.write_bytes(relu_conv_model([1, 128, 14, 14], 160, seed=3))
+    rng = np.random.default_rng(4)
+    feeds = {str(n): rng.standard_normal((n, 128, 14, 14)).astype(np.float32) for n in (1, 8)}
+    direct = direct_outputs(open_path, feeds, tmp_path)
     session = onyxrt.InferenceSession(str(open_path))
-    np.testing.assert_array_equal(session.run(None, {"X": feeds[1]})[0], direct["1"])
-    np.testing.assert_array_equal(onyxrt.InferenceSession(str(fixed_path)).run(None, {"X": feeds[1]})[0], direct["1"])
-    got = session.run(None, {"X": feeds[8]})[0]
+    np.testing.assert_array_equal(session.run(None, {"X": feeds["1"]})[0], direct["1"])
+    np.testing.assert_array_equal(onyxrt.InferenceSession(str(fixed_path)).run(None, {"X": feeds["1"]})[0], direct["1"])
+    got = session.run(None, {"X": feeds["8"]})[0]
     assert not np.array_equal(got, direct["8"]), "batch 8 did not take the Winograd kernel"
-    want = onnxruntime.InferenceSession(str(open_path), providers=["CPUExecutionProvider"]).run(None, {"X": feeds[8]})[0]
+    want = onnxruntime.InferenceSession(str(open_path), providers=["CPUExecutionProvider"]).run(None, {"X": feeds["8"]})[0]
     assert np.abs(got - want).max() / np.abs(want).max() <= WINOGRAD_BOUND
+
+
+def test_input_channels_bound(tmp_path):
+    # Under 32 input channels the direct kernel serves (its bits exactly); at 32, Winograd. The
+    # plane is open, so nothing else keeps Winograd away.
+    rng = np.random.default_rng(5)
+    for c, winograd in ((16, False), (24, False), (32, True)):
+        path = tmp_path / f"c{c}.onnx"
+        path.write_bytes(relu_conv_model([1, c, "h", "w"], 64, seed=c))
+        feeds = {"x": rng.standard_normal((1, c, 30, 29)).astype(np.float32)}
+        direct = direct_outputs(path, feeds, tmp_path)
+        got = onyxrt.InferenceSession(str(path)).run(None, {"X": feeds["x"]})[0]
+        assert np.array_equal(got, direct["x"]) != winograd, f"{c} input channels"

@@ -277,10 +277,12 @@ bool winograd_pays(int64_t outputs, int64_t in_channels, int64_t out_channels) {
 
 // Which weight forms a constant W needs for the Winograd kernel (kernels/winograd.h): a 2-D 3x3
 // convolution, stride and dilation 1, one group, whose channels give the point GEMMs some size:
-// at least 16 in, 32 out and 1024 pairs (the input transform's cost per tile grows with the
-// input channels, the output transform's with the output channels, the GEMMs' with both; 16 in
-// and 64 out at 55 x 55 measured 0.91 of onnxruntime where the direct kernel gives 1.10, 32 in
-// and 16 out 1.3-1.8 against 0.85). Its transformed weights are 4x the size of W, so the widest
+// at least 32 in and 32 out (the input transform's cost per tile grows with the input channels,
+// the output transform's with the output channels, the GEMMs' with both). With the caches
+// flushed before each run, 1 thread, Winograd against direct: 16 in and 64 out at 55 x 55 1.18
+// against 0.82 ms (in squeezenet 467 against 391 us), 24 in 1.21 against 1.15, 32 in 1.09
+// against 1.28 at 56 x 56; 32 in and 16 out measured 1.3-1.8 of onnxruntime against the direct
+// kernel's 0.85. Its transformed weights are 4x the size of W, so the widest
 // layers (more than 256 x 256 channels) keep the direct kernel, as do, when X's shape is known:
 // - planes under 14 x 14: per layer they gain too (squeezenet's 64 -> 256 at 13 x 13: 0.72 of
 //   onnxruntime against 1.05), but GoogLeNet's 13 x 13 stage doubled its session creation
@@ -301,14 +303,14 @@ WinogradForms winograd_forms(const KernelInfo& info, const Tensor& w, int64_t gr
     return flag == nullptr || std::string(flag) != "0";
   }();
   if (!enabled) return WinogradForms::None;
-  constexpr int64_t kMinIn = 16, kMinOut = 32, kMinChannelProduct = 1024, kMaxChannelProduct = 256 * 256;
+  constexpr int64_t kMinIn = 32, kMinOut = 32, kMaxChannelProduct = 256 * 256;
   constexpr int64_t kMinPlane = 14 * 14, kWidePlane = 24 * 24, kMinOutOnNarrowPlane = 96;
   auto all_ones = [](const std::vector<int64_t>& v) {
     return std::all_of(v.begin(), v.end(), [](int64_t x) { return x == 1; });
   };
   const int64_t m = w.rank() == 4 ? w.dim(0) : 0, c = w.rank() == 4 ? w.dim(1) : 0;
   const bool serves = group == 1 && w.rank() == 4 && w.dim(2) == 3 && w.dim(3) == 3 && all_ones(window.strides) &&
-                      all_ones(window.dilations) && c >= kMinIn && m >= kMinOut && m * c >= kMinChannelProduct &&
+                      all_ones(window.dilations) && c >= kMinIn && m >= kMinOut &&
                       m * c <= kMaxChannelProduct;
   if (!serves) return WinogradForms::None;
   const std::optional<kernels::ConvGeometry> g = known_geometry(info, window, w, group);
