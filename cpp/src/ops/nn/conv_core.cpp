@@ -234,8 +234,8 @@ void run_transposed_gemm(const ConvShape& s, const float* x, const kernels::Pack
     }
 }
 
-// The geometry of one image and group when X's shape is known before any run (dims of -1 in
-// X's batch only), else nothing: a hint for choosing a weight form (a later run of another shape
+// The geometry of one image and group when X's spatial shape is known before any run (its batch
+// may be open), else nothing: a hint for choosing a weight form (a later run of another shape
 // still computes right, in that form's layout).
 std::optional<kernels::ConvGeometry> known_geometry(const KernelInfo& info, const WindowAttributes& window,
                                                     const Tensor& w, int64_t group) {
@@ -310,8 +310,7 @@ WinogradForms winograd_forms(const KernelInfo& info, const Tensor& w, int64_t gr
   };
   const int64_t m = w.rank() == 4 ? w.dim(0) : 0, c = w.rank() == 4 ? w.dim(1) : 0;
   const bool serves = group == 1 && w.rank() == 4 && w.dim(2) == 3 && w.dim(3) == 3 && all_ones(window.strides) &&
-                      all_ones(window.dilations) && c >= kMinIn && m >= kMinOut &&
-                      m * c <= kMaxChannelProduct;
+                      all_ones(window.dilations) && c >= kMinIn && m >= kMinOut && m * c <= kMaxChannelProduct;
   if (!serves) return WinogradForms::None;
   const std::optional<kernels::ConvGeometry> g = known_geometry(info, window, w, group);
   if (!g) return WinogradForms::Only;
