@@ -48,9 +48,10 @@ GEOMETRIES = {
 }
 
 
-def conv_model(x_shape, m, attrs, tail):
+def conv_model(x_shape, m, attrs, tail, x_dims=None):
     """Conv(X, W, B) followed by `tail`: none, relu, clip, leaky_relu, or residual (Relu(Conv + T), T an
-    intermediate that nothing reads afterwards, so the conv writes over it)."""
+    intermediate that nothing reads afterwards, so the conv writes over it). `x_dims`: X's declared
+    shape, when not the default below."""
     rng = np.random.default_rng(x_shape[1] * 1000 + m)
     c = x_shape[1]
     w = (rng.standard_normal((m, c, 3, 3)) / np.sqrt(9 * c)).astype(np.float32)
@@ -75,7 +76,8 @@ def conv_model(x_shape, m, attrs, tail):
     # H and W symbolic, so that small planes take the Winograd kernel too (with X's plane known,
     # conv_core.cpp's winograd_forms keeps the direct kernel for some). The residual needs X's
     # shape known: only then does the optimizer prove T the conv's shape and fuse the Add.
-    x_dims = list(x_shape) if tail == "residual" else [x_shape[0], x_shape[1], "h", "w"]
+    if x_dims is None:
+        x_dims = list(x_shape) if tail == "residual" else [x_shape[0], x_shape[1], "h", "w"]
     graph = helper.make_graph(
         nodes,
         "winograd",
@@ -172,29 +174,15 @@ def direct_outputs(model_path, feeds, tmp_path):
     return np.load(tmp_path / "direct.npz")
 
 
-def relu_conv_model(x_dims, m, seed):
-    c = x_dims[1]
-    rng = np.random.default_rng(seed)
-    w = (rng.standard_normal((m, c, 3, 3)) / np.sqrt(9 * c)).astype(np.float32)
-    b = rng.standard_normal(m).astype(np.float32)
-    graph = helper.make_graph(
-        [helper.make_node("Conv", ["X", "W", "B"], ["C"], pads=[1, 1, 1, 1]), helper.make_node("Relu", ["C"], ["Y"])],
-        "relu_conv",
-        [helper.make_tensor_value_info("X", TensorProto.FLOAT, x_dims)],
-        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
-        [numpy_helper.from_array(w, "W"), numpy_helper.from_array(b, "B")],
-    )
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8).SerializeToString()
-
-
 def test_open_batch_picks_the_form_per_run(tmp_path):
     # A 14 x 14 plane known before the run and the batch open: one image does not pay for
     # Winograd's weights (conv_core.cpp's winograd_pays), eight do. So batch 1 must give the direct
     # kernel's bits exactly and batch 8 Winograd's, which differ from them but stay within its
     # bound of onnxruntime. With the batch fixed at 1 in the model, the direct kernel serves alone.
     open_path, fixed_path = tmp_path / "open.onnx", tmp_path / "fixed.onnx"
-    open_path.write_bytes(relu_conv_model(["n", 128, 14, 14], 160, seed=3))
-    fixed_path.write_bytes(relu_conv_model([1, 128, 14, 14], 160, seed=3))
+    same = {"pads": [1, 1, 1, 1]}
+    open_path.write_bytes(conv_model((1, 128, 14, 14), 160, same, "relu", x_dims=["n", 128, 14, 14]))
+    fixed_path.write_bytes(conv_model((1, 128, 14, 14), 160, same, "relu", x_dims=[1, 128, 14, 14]))
     rng = np.random.default_rng(4)
     feeds = {str(n): rng.standard_normal((n, 128, 14, 14)).astype(np.float32) for n in (1, 8)}
     direct = direct_outputs(open_path, feeds, tmp_path)
@@ -213,7 +201,7 @@ def test_input_channels_bound(tmp_path):
     rng = np.random.default_rng(5)
     for c, winograd in ((16, False), (24, False), (32, True)):
         path = tmp_path / f"c{c}.onnx"
-        path.write_bytes(relu_conv_model([1, c, "h", "w"], 64, seed=c))
+        path.write_bytes(conv_model((1, c, 30, 29), 64, {"pads": [1, 1, 1, 1]}, "relu"))
         feeds = {"x": rng.standard_normal((1, c, 30, 29)).astype(np.float32)}
         direct = direct_outputs(path, feeds, tmp_path)
         got = onyxrt.InferenceSession(str(path)).run(None, {"X": feeds["x"]})[0]
