@@ -89,6 +89,50 @@ TEST(allocate_buffer_uses_the_scoped_cache_and_still_zeroes) {
   CHECK_EQ(static_cast<unsigned char*>(b.get())[100], 0);
 }
 
+TEST(a_run_request_takes_a_larger_idle_buffer_and_a_creation_request_does_not) {
+  // 3 MiB and 5 MiB are different size classes, the second within kMaxOversize of the first.
+  for (BufferCache::Use use : {BufferCache::Use::Runs, BufferCache::Use::Creation}) {
+    BufferCache cache(use);
+    void* larger = nullptr;
+    {
+      auto a = cache.take(5 << 20, 64);
+      larger = a.get();
+    }
+    auto b = cache.take(3 << 20, 64);
+    CHECK_EQ(b.get() == larger, use == BufferCache::Use::Runs);
+    CHECK_EQ(cache.system_allocations(), uint64_t{use == BufferCache::Use::Runs ? 1u : 2u});
+  }
+}
+
+TEST(a_creation_cache_recycles_a_buffer_of_its_own_class) {
+  // A misaligned weight's copy, released once packed, becomes the next weight's packed buffer.
+  BufferCache cache(BufferCache::Use::Creation);
+  const onyxrt::ScopedBufferCache use(&cache);
+  void* copy = nullptr;
+  {
+    auto a = onyxrt::allocate_buffer(9 << 20, onyxrt::BufferFill::Uninitialized);
+    copy = a.get();
+    CHECK_EQ(reinterpret_cast<uintptr_t>(copy) % onyxrt::kBufferAlignment, uintptr_t{0});
+    static_cast<char*>(copy)[(9 << 20) - 1] = 1;
+  }
+  auto packed = onyxrt::allocate_buffer(9 << 20, onyxrt::BufferFill::Uninitialized);
+  CHECK(packed.get() == copy);
+  CHECK_EQ(cache.system_allocations(), uint64_t{1});
+}
+
+TEST(a_creation_cache_keeps_only_the_last_released_buffers_idle) {
+  BufferCache cache(BufferCache::Use::Creation);
+  const size_t sizes[] = {size_t{1} << 20, size_t{2} << 20, size_t{3} << 20};  // three classes
+  std::vector<void*> released;
+  for (size_t size : sizes) released.push_back(cache.take(size, 64).get());
+  static_assert(BufferCache::kCreationIdle == 2, "the test releases one buffer more than are kept");
+  CHECK_EQ(cache.idle_bytes(), sizes[1] + sizes[2]);  // the first one went back to the system
+  auto newest = cache.take(sizes[2], 64);
+  CHECK(newest.get() == released[2]);
+  auto oldest = cache.take(sizes[0], 64);
+  CHECK_EQ(cache.system_allocations(), uint64_t{4});
+}
+
 TEST(concurrent_takes_and_releases) {
   BufferCache cache;
   std::vector<std::thread> threads;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "base/buffer_cache.h"
 #include "base/error.h"
 #include "format/onnx_loader.h"
 #include "runtime/session.h"
@@ -13,12 +14,20 @@ class SessionImpl : public runtime::Session {
   using runtime::Session::Session;
 };
 
-Session::Session(const std::string& model_path, const SessionOptions& options)
-    : impl_(std::make_shared<const SessionImpl>(format::load_model_file(model_path), options)) {}
+// Loading and building share one BufferCache (BufferCache::Use::Creation): the aligned copies of
+// misaligned initializers, dropped as their readers pack them, become later weights' packed
+// buffers instead of fresh pages.
+Session::Session(const std::string& model_path, const SessionOptions& options) {
+  BufferCache creation(BufferCache::Use::Creation);
+  const ScopedBufferCache use_creation(&creation);
+  impl_ = std::make_shared<const SessionImpl>(format::load_model_file(model_path), options);
+}
 
 Session::Session(const void* model_bytes, size_t size, const SessionOptions& options,
                  const std::string& external_data_folder) {
   if (model_bytes == nullptr && size > 0) fail(ErrorCode::InvalidArgument, "model bytes are null");
+  BufferCache creation(BufferCache::Use::Creation);
+  const ScopedBufferCache use_creation(&creation);
   // Copied once so initializers can point into memory the session owns.
   std::shared_ptr<uint8_t[]> copy(new uint8_t[size > 0 ? size : 1]);
   if (size > 0) std::memcpy(copy.get(), model_bytes, size);

@@ -47,26 +47,26 @@ size_t cgroup_memory_limit() {
 // costs no extra resident memory.
 constexpr size_t kHugePageBytes = size_t{2} << 20;
 
-void* allocate_from_system(size_t bytes) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (bytes >= kHugePageBytes) {
-    void* p = nullptr;
-    if (posix_memalign(&p, kHugePageBytes, bytes) != 0) return nullptr;
-    ::madvise(p, bytes / kHugePageBytes * kHugePageBytes, MADV_HUGEPAGE);  // a hint: failure is harmless
-    return p;
-  }
-#endif
-  return std::aligned_alloc(kBufferAlignment, bytes);
-}
-
 thread_local size_t tls_limit_bytes = 0;  // 0: no scope set on this thread, the default applies
 thread_local const char* tls_limit_source = nullptr;
 
 }  // namespace
 
+void* allocate_system_block(size_t bytes, size_t alignment) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (bytes >= kHugePageBytes) {
+    void* p = nullptr;
+    if (posix_memalign(&p, std::max(alignment, kHugePageBytes), bytes) != 0) return nullptr;
+    ::madvise(p, bytes / kHugePageBytes * kHugePageBytes, MADV_HUGEPAGE);  // a hint: failure is harmless
+    return p;
+  }
+#endif
+  return std::aligned_alloc(alignment, bytes);
+}
+
 std::shared_ptr<void> allocate_unplanned(size_t bytes) {
   if (BufferCache* cache = current_buffer_cache()) return cache->take(bytes, kBufferAlignment);
-  if (void* p = allocate_from_system(bytes)) return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  if (void* p = allocate_system_block(bytes, kBufferAlignment)) return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
   return nullptr;
 }
 

@@ -27,6 +27,11 @@ std::shared_ptr<void> allocate_buffer(size_t bytes, BufferFill fill = BufferFill
 // run arena (base/memory_pattern.h) serves the request.
 std::shared_ptr<void> allocate_unplanned(size_t bytes);
 
+// A block of `bytes` (a multiple of `alignment`) from the system, to be given back with std::free;
+// nullptr when the system refuses. Blocks of 2 MiB and more go on transparent huge pages where
+// the kernel offers them.
+void* allocate_system_block(size_t bytes, size_t alignment);
+
 // The largest single buffer a session may allocate unless configured otherwise: half of the memory
 // this process may use (physical memory, or the cgroup limit when lower). A shape that an
 // untrusted model makes huge fails with an error instead of waking the OOM killer.

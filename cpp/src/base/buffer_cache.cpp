@@ -7,6 +7,8 @@
 #include <malloc.h>
 #endif
 
+#include "base/allocator.h"
+
 namespace onyxrt {
 namespace {
 
@@ -20,7 +22,18 @@ void BufferCache::free_idle(State& state) {
   state.idle_bytes = 0;
 }
 
-BufferCache::BufferCache() : state_(std::make_shared<State>()) {}
+BufferCache::BufferCache(Use use) : state_(std::make_shared<State>(use)) {}
+
+void BufferCache::keep_idle(State& state, size_t size, void* data) {
+  state.idle.emplace(size, Idle{data, state.run, state.releases++});
+  state.idle_bytes += size;
+  if (state.use != Use::Creation || state.idle.size() <= kCreationIdle) return;
+  auto oldest = std::min_element(state.idle.begin(), state.idle.end(),
+                                 [](const auto& a, const auto& b) { return a.second.release < b.second.release; });
+  std::free(oldest->second.data);
+  state.idle_bytes -= oldest->first;
+  state.idle.erase(oldest);
+}
 
 BufferCache::~BufferCache() {
   std::lock_guard<std::mutex> lock(state_->mutex);
@@ -47,8 +60,9 @@ std::shared_ptr<void> BufferCache::take(size_t bytes, size_t alignment) {
     // Best fit: the request's own class, else the smallest idle buffer up to kMaxOversize times
     // larger. Without the second, a run whose sizes keep growing (DenseNet's Concat outputs)
     // holds every smaller buffer it released idle beside the larger ones it allocates.
+    const size_t oversize = state_->use == Use::Runs ? kMaxOversize : 1;
     auto it = state_->idle.lower_bound(size);
-    if (it != state_->idle.end() && it->first / kMaxOversize <= size) {
+    if (it != state_->idle.end() && it->first / oversize <= size) {
       data = it->second.data;
       size = it->first;  // the buffer keeps its class when it comes back
       state_->idle.erase(it);
@@ -57,7 +71,7 @@ std::shared_ptr<void> BufferCache::take(size_t bytes, size_t alignment) {
       ++state_->system_allocations;
     }
   }
-  if (data == nullptr) data = std::aligned_alloc(alignment, size);
+  if (data == nullptr) data = state_->use == Use::Runs ? std::aligned_alloc(alignment, size) : allocate_system_block(size, alignment);
   if (data == nullptr) return nullptr;
   std::shared_ptr<State> state = state_;
   return std::shared_ptr<void>(data, [state, size](void* p) {
@@ -66,8 +80,7 @@ std::shared_ptr<void> BufferCache::take(size_t bytes, size_t alignment) {
       std::free(p);
       return;
     }
-    state->idle.emplace(size, Idle{p, state->run});
-    state->idle_bytes += size;
+    keep_idle(*state, size, p);
   });
 }
 

@@ -23,7 +23,21 @@ class BufferCache {
   // times its size (the rest of the buffer is memory already paged in, idle otherwise).
   static constexpr size_t kMaxOversize = 2;
 
-  BufferCache();
+  enum class Use : uint8_t {
+    // A session's runs (above).
+    Runs,
+    // One session's creation (api/session.cpp), loading included: the aligned copy of a
+    // misaligned initializer, dropped once its readers have packed it, becomes the next weight's
+    // packed buffer instead of fresh pages the system must zero. Most of what creation keeps
+    // lives as long as the session, so a request takes only its own size class (an idle larger
+    // buffer would stay resident whole), and system blocks get allocate_buffer's huge pages.
+    // Only the last kCreationIdle released buffers are kept idle: a copy that no later weight
+    // shares a class with goes back to the system instead of raising creation's peak.
+    Creation,
+  };
+  static constexpr size_t kCreationIdle = 2;
+
+  explicit BufferCache(Use use = Use::Runs);
   ~BufferCache();
   BufferCache(const BufferCache&) = delete;
   BufferCache& operator=(const BufferCache&) = delete;
@@ -51,16 +65,21 @@ class BufferCache {
   struct Idle {
     void* data;
     uint64_t released_in_run;
+    uint64_t release;  // State::releases when it came back
   };
   struct State {
+    explicit State(Use use) : use(use) {}
+    const Use use;
     mutable std::mutex mutex;
     std::multimap<size_t, Idle> idle;  // by size class
     size_t idle_bytes = 0;
     uint64_t run = 0;
+    uint64_t releases = 0;
     uint64_t system_allocations = 0;
     bool closed = false;  // the cache is gone: released buffers go to the system
   };
   static void free_idle(State& state);  // under state.mutex
+  static void keep_idle(State& state, size_t size, void* data);  // under state.mutex
 
   std::shared_ptr<State> state_;
 };
