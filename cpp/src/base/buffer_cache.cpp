@@ -24,15 +24,16 @@ void BufferCache::free_idle(State& state) {
 
 BufferCache::BufferCache(Use use) : state_(std::make_shared<State>(use)) {}
 
-void BufferCache::keep_idle(State& state, size_t size, void* data) {
-  state.idle.emplace(size, Idle{data, state.run, state.releases++});
-  state.idle_bytes += size;
-  if (state.use != Use::Creation || state.idle.size() <= kCreationIdle) return;
-  auto oldest = std::min_element(state.idle.begin(), state.idle.end(),
-                                 [](const auto& a, const auto& b) { return a.second.release < b.second.release; });
-  std::free(oldest->second.data);
-  state.idle_bytes -= oldest->first;
-  state.idle.erase(oldest);
+void BufferCache::make_room(State& state, size_t size) {
+  size_t freed = 0;
+  while (freed < size && !state.idle.empty()) {
+    auto oldest = std::min_element(state.idle.begin(), state.idle.end(),
+                                   [](const auto& a, const auto& b) { return a.second.release < b.second.release; });
+    std::free(oldest->second.data);
+    freed += oldest->first;
+    state.idle_bytes -= oldest->first;
+    state.idle.erase(oldest);
+  }
 }
 
 BufferCache::~BufferCache() {
@@ -68,6 +69,7 @@ std::shared_ptr<void> BufferCache::take(size_t bytes, size_t alignment) {
       state_->idle.erase(it);
       state_->idle_bytes -= size;
     } else {
+      if (state_->use == Use::Creation) make_room(*state_, size);
       ++state_->system_allocations;
     }
   }
@@ -80,7 +82,10 @@ std::shared_ptr<void> BufferCache::take(size_t bytes, size_t alignment) {
       std::free(p);
       return;
     }
-    keep_idle(*state, size, p);
+    state->idle.emplace(size, Idle{p, state->run, state->releases++});
+    state->idle_bytes += size;
+    if (state->use == Use::Creation && state->idle_bytes > kCreationIdleBytes)
+      make_room(*state, state->idle_bytes - kCreationIdleBytes);
   });
 }
 

@@ -31,11 +31,14 @@ class BufferCache {
     // packed buffer instead of fresh pages the system must zero. Most of what creation keeps
     // lives as long as the session, so a request takes only its own size class (an idle larger
     // buffer would stay resident whole), and system blocks get allocate_buffer's huge pages.
-    // Only the last kCreationIdle released buffers are kept idle: a copy that no later weight
-    // shares a class with goes back to the system instead of raising creation's peak.
+    // A request it cannot serve first frees idle buffers, oldest first, until as many bytes as
+    // it takes from the system are gone (or none is left idle): what is resident then never
+    // exceeds what it was before. Allocations outside the cache (folded constants, the mapped
+    // file) may still grow it meanwhile, so at most kCreationIdleBytes are kept idle (oldest
+    // freed first): enough for a transformer's 768 x 3072 weight, not for a VGG's classifier.
     Creation,
   };
-  static constexpr size_t kCreationIdle = 2;
+  static constexpr size_t kCreationIdleBytes = size_t{16} << 20;
 
   explicit BufferCache(Use use = Use::Runs);
   ~BufferCache();
@@ -79,7 +82,7 @@ class BufferCache {
     bool closed = false;  // the cache is gone: released buffers go to the system
   };
   static void free_idle(State& state);  // under state.mutex
-  static void keep_idle(State& state, size_t size, void* data);  // under state.mutex
+  static void make_room(State& state, size_t size);  // Use::Creation's miss; under state.mutex
 
   std::shared_ptr<State> state_;
 };
