@@ -137,6 +137,16 @@ TEST(a_creation_miss_first_frees_as_much_idle_memory_as_it_takes) {
   CHECK_EQ(cache.system_allocations(), uint64_t{4});
 }
 
+TEST(a_creation_cache_holds_at_most_its_idle_bytes) {
+  BufferCache cache(BufferCache::Use::Creation);
+  { auto small = cache.take(BufferCache::kCreationIdleBytes / 4, 64); }
+  CHECK_EQ(cache.idle_bytes(), BufferCache::kCreationIdleBytes / 4);
+  { auto large = cache.take(BufferCache::kCreationIdleBytes, 64); }  // misses: the small one goes
+  CHECK_EQ(cache.idle_bytes(), BufferCache::kCreationIdleBytes);
+  { auto larger = cache.take(BufferCache::kCreationIdleBytes * 2, 64); }  // alone above the bound
+  CHECK_EQ(cache.idle_bytes(), size_t{0});
+}
+
 TEST(concurrent_takes_and_releases) {
   BufferCache cache;
   std::vector<std::thread> threads;

@@ -66,7 +66,8 @@ void* allocate_system_block(size_t bytes, size_t alignment) {
 
 std::shared_ptr<void> allocate_unplanned(size_t bytes) {
   if (BufferCache* cache = current_buffer_cache()) return cache->take(bytes, kBufferAlignment);
-  if (void* p = allocate_system_block(bytes, kBufferAlignment)) return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  if (void* p = allocate_system_block(bytes, kBufferAlignment))
+    return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
   return nullptr;
 }
 

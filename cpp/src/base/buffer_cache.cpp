@@ -73,7 +73,8 @@ std::shared_ptr<void> BufferCache::take(size_t bytes, size_t alignment) {
       ++state_->system_allocations;
     }
   }
-  if (data == nullptr) data = state_->use == Use::Runs ? std::aligned_alloc(alignment, size) : allocate_system_block(size, alignment);
+  if (data == nullptr)
+    data = state_->use == Use::Runs ? std::aligned_alloc(alignment, size) : allocate_system_block(size, alignment);
   if (data == nullptr) return nullptr;
   std::shared_ptr<State> state = state_;
   return std::shared_ptr<void>(data, [state, size](void* p) {

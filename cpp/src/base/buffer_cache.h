@@ -27,7 +27,7 @@ class BufferCache {
     // A session's runs (above).
     Runs,
     // One session's creation (api/session.cpp), loading included: the aligned copy of a
-    // misaligned initializer, dropped once its readers have packed it, becomes the next weight's
+    // misaligned initializer, dropped once its readers have packed it, can become a later weight's
     // packed buffer instead of fresh pages the system must zero. Most of what creation keeps
     // lives as long as the session, so a request takes only its own size class (an idle larger
     // buffer would stay resident whole), and system blocks get allocate_buffer's huge pages.
