@@ -15,7 +15,7 @@ class SessionImpl : public runtime::Session {
 };
 
 // Loading and building share one BufferCache (BufferCache::Use::Creation): the aligned copies of
-// misaligned initializers, dropped as their readers pack them, become later weights' packed
+// misaligned initializers, dropped as their readers pack them, can become later weights' packed
 // buffers instead of fresh pages.
 Session::Session(const std::string& model_path, const SessionOptions& options) {
   BufferCache creation(BufferCache::Use::Creation);

@@ -38,6 +38,11 @@ size_t cgroup_memory_limit() {
   return SIZE_MAX;
 }
 
+thread_local size_t tls_limit_bytes = 0;  // 0: no scope set on this thread, the default applies
+thread_local const char* tls_limit_source = nullptr;
+
+}  // namespace
+
 // Buffers from the system of this size and more go on transparent huge pages where the kernel
 // offers them (THP in "madvise" mode, the common default): their first writes then fault once per
 // 2 MiB instead of once per 4 KiB page. They are mostly the weights packed at session creation,
@@ -46,11 +51,6 @@ size_t cgroup_memory_limit() {
 // process too). Only whole huge pages inside the buffer are advised, so its partial last one
 // costs no extra resident memory.
 constexpr size_t kHugePageBytes = size_t{2} << 20;
-
-thread_local size_t tls_limit_bytes = 0;  // 0: no scope set on this thread, the default applies
-thread_local const char* tls_limit_source = nullptr;
-
-}  // namespace
 
 void* allocate_system_block(size_t bytes, size_t alignment) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
