@@ -111,7 +111,9 @@ void softmax_dispatch(S* x, int64_t n, int64_t lo, int64_t hi, DataType precisio
     default: break;
   }
   if constexpr (std::is_same_v<S, float>) {
-    if (row_max(row, len) != neg_inf<float>()) {  // the vectorized kernel (NaN stays NaN through it)
+    // The vectorized kernel unless every entry is -inf (NaN stays NaN through it). A finite first
+    // entry settles that without a pass over the row.
+    if (row[0] > neg_inf<float>() || row_max(row, len) != neg_inf<float>()) {
       kernels::softmax_f32(row, row, len, false);
       return;
     }
