@@ -13,7 +13,7 @@ if ! grep -q "softmax_f32" <<<"$listing"; then
   echo "no kernel symbols in $binary: cannot check" >&2
   exit 1
 fi
-calls=$(grep -E 'call.*simd::\(anonymous namespace\)::[A-Za-z0-9]+::[a-z_0-9]+\(' <<<"$listing" || true)
+calls=$(grep -E '(call|bl)[[:space:]].*simd::\(anonymous namespace\)::[A-Za-z0-9]+::[a-z_0-9]+\(' <<<"$listing" || true)
 if [[ -n $calls ]]; then
   echo "out-of-line calls to SIMD vocabulary members in $binary:" >&2
   sed -E 's/.*::([A-Za-z0-9]+::[a-z_0-9]+)\(.*/\1/' <<<"$calls" | sort | uniq -c | sort -rn | head -20 >&2
