@@ -54,10 +54,10 @@ inline DwChannel dw_channel(int64_t o, int64_t multiplier, const float* x, const
 // strips down the rows, so the hardware prefetchers see many short strided streams rather than
 // one sequential one. When the input comes from L3 (a producer's output too big for L2), the
 // next band's rows (contiguous in the plane; after a channel's last band, the next channel's first
-// ones) are fetched explicitly, a few lines per step of the current band. In MobileNetV2 at batch
-// 8, 1 thread, its 144 x 56 x 56 layer went 3.5-3.6 -> 2.6-2.8 ms and its 192 x 28 x 28 one
-// 0.92-1.07 -> 0.75-0.81 ms; after its 16 -> 96 expansion at 112 x 112, the stride-2 layer went
-// 4.3-4.7 -> 3.3-3.5 ms.
+// ones) are fetched explicitly, a few lines per step of the current band. MobileNetV2 at batch 8,
+// 1 thread (medians of six processes): 96 x 112 x 112 stride 2 went 3.31 -> 2.73 ms, 144 x 56 x
+// 56 stride 2 0.95 -> 0.80 ms, 144 x 56 x 56 stride 1 2.05 -> 1.92 ms; at batch 1, 2 threads,
+// the first 172 -> 148 us.
 struct DwNextRows {
   const char* p = nullptr;
   int64_t lines = 0, done = 0, per_step = 0;
