@@ -29,6 +29,7 @@
 #include <cstdint>
 
 #include "kernels/conv.h"
+#include "kernels/conv_direct/weights_ahead.h"
 
 namespace onyxrt::kernels {
 namespace {
@@ -54,25 +55,11 @@ inline DwChannel dw_channel(int64_t o, int64_t multiplier, const float* x, const
 // strips down the rows, so the hardware prefetchers see many short strided streams rather than
 // one sequential one. When the input comes from L3 (a producer's output too big for L2), the
 // next band's rows (contiguous in the plane; after a channel's last band, the next channel's first
-// ones) are fetched explicitly, a few lines per step of the current band. MobileNetV2 at batch 8,
+// ones) are fetched explicitly, a few lines per step of the current band (conv_direct's
+// WeightsAhead, which does the same for the next weight block). MobileNetV2 at batch 8,
 // 1 thread (medians of six processes): 96 x 112 x 112 stride 2 went 3.31 -> 2.73 ms, 144 x 56 x
 // 56 stride 2 0.95 -> 0.80 ms, 144 x 56 x 56 stride 1 2.05 -> 1.92 ms; at batch 1, 2 threads,
 // the first 172 -> 148 us.
-struct DwNextRows {
-  const char* p = nullptr;
-  int64_t lines = 0, done = 0, per_step = 0;
-  // Rows [r0, r1) of the plane at x (row width w), fetched over `steps` calls of step().
-  void start(const float* x, int64_t w, int64_t r0, int64_t r1, int64_t steps) {
-    p = reinterpret_cast<const char*>(x + r0 * w), done = 0;
-    lines = r1 > r0 ? ((r1 - r0) * w * static_cast<int64_t>(sizeof(float)) + 63) / 64 : 0;
-    per_step = (lines + steps - 1) / (steps > 0 ? steps : 1);
-  }
-  void step() {
-    for (const int64_t end = done + per_step < lines ? done + per_step : lines; done < end; ++done)
-      _mm_prefetch(p + done * 64, _MM_HINT_T0);
-  }
-};
-
 // Where the banded kernels' next band of input rows lies: band rows of output a band, their
 // input rows from row stride sh, top padding pt and `span` rows a window.
 struct DwBands {
@@ -87,18 +74,19 @@ struct DwBands {
   }
   // For the band [oh_band, oh_end) of channel o (input plane xc): the rows the next band reads
   // beyond this one's, or the next channel's first band after the last, over `steps` steps.
-  DwNextRows next(int64_t o, const float* xc, int64_t oh_band, int64_t oh_end, int64_t steps) const {
-    DwNextRows rows;
+  WeightsAhead next(int64_t o, const float* xc, int64_t oh_band, int64_t oh_end, int64_t steps) const {
     int64_t cur0, cur1, r0, r1;
     input_rows(oh_band, oh_end, cur0, cur1);
     if (oh_end < OH) {
       input_rows(oh_end, oh_end + band < OH ? oh_end + band : OH, r0, r1);
-      rows.start(xc, W, r0 > cur1 ? r0 : cur1, r1, steps);
+      if (r0 < cur1) r0 = cur1;
     } else if (o + 1 < c1) {
       input_rows(0, band < OH ? band : OH, r0, r1);
-      rows.start(x + ((o + 1) / multiplier) * in_size, W, r0, r1, steps);
+      xc = x + ((o + 1) / multiplier) * in_size;
+    } else {
+      return WeightsAhead();
     }
-    return rows;
+    return r1 > r0 ? weights_ahead_share(xc + r0 * W, (r1 - r0) * W, 0, 1, steps) : WeightsAhead();
   }
 };
 
@@ -243,7 +231,7 @@ inline void dw_s1_rows_channels(const ConvGeometry& g, int64_t multiplier, const
     // output): 144x56x56 took 0.30 ms in MobileNetV2 against 0.19 in bands.
     for (int64_t oh_band = 0; oh_band < OH; oh_band += kBandRows) {
       const int64_t oh_end = OH - oh_band < kBandRows ? OH : oh_band + kBandRows;
-      DwNextRows next = bands.next(o, xc, oh_band, oh_end, (OW + 15) / 16 * ((oh_end - oh_band + R - 1) / R));
+      WeightsAhead next = bands.next(o, xc, oh_band, oh_end, (OW + 15) / 16 * ((oh_end - oh_band + R - 1) / R));
       for (int64_t ow0 = 0; ow0 < OW; ow0 += 16) {
         int64_t c_first[kK];
         __mmask16 m[kK];
@@ -344,7 +332,7 @@ inline void dw_s2_channels(const ConvGeometry& g, int64_t multiplier, const floa
     const auto [xc, yc, zc, vb] = dw_channel(o, multiplier, x, w, bias, y, ep, in_size, out_size, taps, wv);
     for (int64_t oh_band = 0; oh_band < OH; oh_band += kBandRows) {  // as dw_s1_rows_channels
       const int64_t oh_end = OH - oh_band < kBandRows ? OH : oh_band + kBandRows;
-      DwNextRows next = bands.next(o, xc, oh_band, oh_end, (OW + 15) / 16 * (oh_end - oh_band));
+      WeightsAhead next = bands.next(o, xc, oh_band, oh_end, (OW + 15) / 16 * (oh_end - oh_band));
       for (int64_t ow0 = 0; ow0 < OW; ow0 += 16) {
         // Per column tap j: the first input column and the masks of the two loads' lanes inside the row.
         int64_t c_first[kDwFlatMaxTaps];
