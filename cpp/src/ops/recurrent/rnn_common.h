@@ -153,15 +153,14 @@ class StepOperand;
 template <>
 class StepOperand<float> {
  public:
-  void set(const float* a, int64_t m, int64_t k) { packed_ = &repacked_.pack(m, k, a, k); }
+  void set(const float* a, int64_t m, int64_t k) { repacked_.pack(m, k, a, k); }
   // c (rows ldc apart) = operand * w^T.
   void multiply(const TransposedWeights<float>& w, float* c, int64_t ldc) const {
-    kernels::gemm_f32_prepacked(*packed_, w.packed(), c, ldc);
+    kernels::gemm_f32_prepacked(repacked_, w.packed(), c, ldc);
   }
 
  private:
   kernels::RepackedMatrixA repacked_;
-  const kernels::PackedMatrixA* packed_ = nullptr;
 };
 
 template <>
