@@ -65,27 +65,49 @@ void apply_epilogue(const GemmEpilogue& ep, float* c, int64_t ldc, int rows, int
   }
 }
 
-// A tile with fewer than NR live columns: computed aside, the part inside C kept.
-void narrow_tile(const Problem& pr, int64_t kc, int rows, int cols, const float* a, const float* b, float* ct,
-                 float beta) {
-  const GemmF32Ukernel& uk = pr.cfg->ukernel;
+// A tile with fewer than NR live columns: computed aside, the part inside C kept. Row i's k
+// values at a + p * a_stride + i (a packed MR panel: a_stride = MR).
+void narrow_tile(const GemmF32Ukernel& uk, int64_t kc, int rows, int cols, const float* a, int64_t a_stride,
+                 const float* b, float* ct, int64_t ldc, float alpha, float beta) {
   const int mr = uk.mr, nr = uk.nr;
   alignas(64) float tile[kGemmMaxMr * kGemmMaxNr];
-  if (rows == mr) {
+  if (rows == mr && a_stride == mr) {
     uk.fn(kc, a, b, tile, nr, 1.0f, 0.0f);
   } else {
-    uk.rows_fn(kc, rows, 1, a, mr, b, tile, nr, 1.0f, 0.0f);
+    uk.rows_fn(kc, rows, 1, a, a_stride, b, tile, nr, 1.0f, 0.0f);
   }
   for (int i = 0; i < rows; ++i) {
-    float* cr = ct + i * pr.ldc;
+    float* cr = ct + i * ldc;
     const float* tr = tile + i * nr;
     if (beta == 0.0f) {
-      for (int j = 0; j < cols; ++j) cr[j] = pr.alpha * tr[j];
+      for (int j = 0; j < cols; ++j) cr[j] = alpha * tr[j];
     } else {
-      for (int j = 0; j < cols; ++j) cr[j] = pr.alpha * tr[j] + beta * cr[j];
+      for (int j = 0; j < cols; ++j) cr[j] = alpha * tr[j] + beta * cr[j];
     }
   }
 }
+
+}  // namespace
+
+void gemm_f32_short_panel(const GemmF32Ukernel& uk, int64_t kc, int rows, const float* a, int64_t a_stride,
+                          const float* bp, int64_t nc, float* c, int64_t ldc, float alpha, float beta,
+                          const GemmEpilogue* ep, int64_t row0, int64_t col0) {
+  const int nr = uk.nr;
+  const int64_t full = nc / nr * nr;
+  for (int64_t j0 = 0; j0 < full;) {  // in chunks, as the epilogue takes an int column count
+    const int panels = static_cast<int>(std::min<int64_t>((full - j0) / nr, 256));
+    uk.rows_fn(kc, rows, panels, a, a_stride, bp + j0 * kc, c + j0, ldc, alpha, beta);
+    if (ep != nullptr) apply_epilogue(*ep, c + j0, ldc, rows, panels * nr, row0, col0 + j0);
+    j0 += static_cast<int64_t>(panels) * nr;
+  }
+  if (full < nc) {
+    const int cols = static_cast<int>(nc - full);
+    narrow_tile(uk, kc, rows, cols, a, a_stride, bp + full * kc, c + full, ldc, alpha, beta);
+    if (ep != nullptr) apply_epilogue(*ep, c + full, ldc, rows, cols, row0, col0 + full);
+  }
+}
+
+namespace {
 
 // C[mc x nc] (+)= alpha * Ap * Bp over kc; (row0, col0) place the block in the whole C.
 void macro_kernel(const Problem& pr, int64_t mc, int64_t nc, int64_t kc, const float* ap, const float* bp, float* c,
@@ -96,19 +118,7 @@ void macro_kernel(const Problem& pr, int64_t mc, int64_t nc, int64_t kc, const f
   if (mc < mr) {
     // A single short row panel (a batch-1 product): one call over all the full column panels,
     // so the kernel can run several of them side by side.
-    const int rows = static_cast<int>(mc);
-    const int64_t full = nc / nr * nr;
-    for (int64_t j0 = 0; j0 < full;) {  // in chunks, as the epilogue takes an int column count
-      const int panels = static_cast<int>(std::min<int64_t>((full - j0) / nr, 256));
-      uk.rows_fn(kc, rows, panels, ap, mr, bp + j0 * kc, c + j0, pr.ldc, pr.alpha, beta);
-      if (ep != nullptr) apply_epilogue(*ep, c + j0, pr.ldc, rows, panels * nr, row0, col0 + j0);
-      j0 += static_cast<int64_t>(panels) * nr;
-    }
-    if (full < nc) {
-      const int cols = static_cast<int>(nc - full);
-      narrow_tile(pr, kc, rows, cols, ap, bp + full * kc, c + full, beta);
-      if (ep != nullptr) apply_epilogue(*ep, c + full, pr.ldc, rows, cols, row0, col0 + full);
-    }
+    gemm_f32_short_panel(uk, kc, static_cast<int>(mc), ap, mr, bp, nc, c, pr.ldc, pr.alpha, beta, ep, row0, col0);
     return;
   }
   for (int64_t jr = 0; jr < nc; jr += nr) {
@@ -119,7 +129,7 @@ void macro_kernel(const Problem& pr, int64_t mc, int64_t nc, int64_t kc, const f
       const float* a = ap + ir * kc;
       const float* b = bp + jr * kc;
       if (cols < nr) {
-        narrow_tile(pr, kc, rows, cols, a, b, ct, beta);
+        narrow_tile(uk, kc, rows, cols, a, mr, b, ct, pr.ldc, pr.alpha, beta);
       } else if (rows == mr) {
         uk.fn(kc, a, b, ct, pr.ldc, pr.alpha, beta);
       } else {  // the last row panel, with fewer live rows: a kernel of that height

@@ -47,6 +47,14 @@ void pack_a_block_f32(bool trans, const float* a, int64_t lda, int64_t row0, int
 void pack_b_block_f32(bool trans, const float* b, int64_t ldb, int64_t p0, int64_t kc, int64_t col0, int64_t nc,
                       int nr, float* dst);
 
+// C[rows x nc] (+)= alpha * A * Bp over kc steps for one short row panel (rows < MR, row i's
+// k values at a + p * a_stride + i; Bp: nc columns of packed B panels), then the epilogue (null:
+// none) for C's place (row0, col0) in the whole product: the full column panels in one short-row
+// microkernel call per 256, a narrow last panel through a scratch tile.
+void gemm_f32_short_panel(const GemmF32Ukernel& uk, int64_t kc, int rows, const float* a, int64_t a_stride,
+                          const float* bp, int64_t nc, float* c, int64_t ldc, float alpha, float beta,
+                          const GemmEpilogue* ep, int64_t row0, int64_t col0);
+
 PackedMatrixB pack_b_f32_with(const GemmF32Config& cfg, bool trans_b, int64_t k, int64_t n, const float* b,
                               int64_t ldb);
 PackedMatrixA pack_a_f32_with(const GemmF32Config& cfg, bool trans_a, int64_t m, int64_t k, const float* a,

@@ -45,35 +45,16 @@ void RepackedMatrixA::pack(int64_t m, int64_t k, const float* a, int64_t lda) {
 
 namespace {
 
-// Fewer than MR rows, k-major: the driver's loops for one short row panel (run_region and
-// macro_kernel), K slice by slice, the full column panels in one short-row call per 256, the
-// narrow last panel through a scratch tile; the same calls in the same order, hence its bits.
+// Fewer than MR rows, k-major: the driver's loops for one short row panel, K slice by slice
+// (beta 1 after the first), with a_stride = m; the same calls in the same order, hence its bits.
 void multiply_short_rows(const GemmF32Config& cfg, const RepackedMatrixA& a, const PackedMatrixB& b, float* c,
                          int64_t ldc) {
-  const GemmF32Ukernel& uk = cfg.ukernel;
-  const int nr = uk.nr, rows = static_cast<int>(a.m());
-  const int64_t n = b.n(), k = a.k(), npad = (n + nr - 1) / nr * nr, full = n / nr * nr;
+  const int nr = cfg.ukernel.nr, rows = static_cast<int>(a.m());
+  const int64_t n = b.n(), k = a.k(), npad = (n + nr - 1) / nr * nr;
   const int64_t depth = gemm_f32_slice_depth(cfg, k);
-  const float* bp = PackedAccess::data(b);
-  for (int64_t p0 = 0; p0 < k; p0 += depth) {
-    const int64_t kc = std::min<int64_t>(depth, k - p0);
-    const float* as = a.steps() + p0 * rows;
-    const float* bs = bp + p0 * npad;
-    const float beta = p0 == 0 ? 0.0f : 1.0f;
-    for (int64_t j0 = 0; j0 < full;) {
-      const int panels = static_cast<int>(std::min<int64_t>((full - j0) / nr, 256));
-      uk.rows_fn(kc, rows, panels, as, rows, bs + j0 * kc, c + j0, ldc, 1.0f, beta);
-      j0 += static_cast<int64_t>(panels) * nr;
-    }
-    if (full == n) continue;
-    alignas(64) float tile[kGemmMaxMr * kGemmMaxNr];
-    uk.rows_fn(kc, rows, 1, as, rows, bs + full * kc, tile, nr, 1.0f, 0.0f);
-    for (int i = 0; i < rows; ++i) {
-      float* cr = c + i * ldc + full;
-      const float* tr = tile + i * nr;
-      for (int64_t j = 0; j < n - full; ++j) cr[j] = beta == 0.0f ? tr[j] : tr[j] + cr[j];
-    }
-  }
+  for (int64_t p0 = 0; p0 < k; p0 += depth)
+    gemm_f32_short_panel(cfg.ukernel, std::min<int64_t>(depth, k - p0), rows, a.steps() + p0 * rows, rows,
+                         PackedAccess::data(b) + p0 * npad, n, c, ldc, 1.0f, p0 == 0 ? 0.0f : 1.0f, nullptr, 0, 0);
 }
 
 }  // namespace
