@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/parallel.h"
+#include "kernels/conv/scratch.h"
 #include "kernels/conv/window_planes.h"
 #include "kernels/dispatch.h"
 #include "kernels/gemm/gemm_f32_driver.h"
@@ -32,11 +33,6 @@ thread_local Buffers buffers;
 float clamp(float v, float lo, float hi) {
   const float up = lo > v ? lo : v;
   return hi < up ? hi : up;
-}
-
-float* grow(std::vector<float>& v, int64_t floats) {
-  if (v.size() < static_cast<size_t>(floats)) v.resize(static_cast<size_t>(floats));
-  return v.data();
 }
 
 // How a call's tiles are shared out: `chunks` runs of position units (at most about
@@ -131,7 +127,7 @@ Source prepare_source(const ConvDirectF32Variant& v, const ConvGeometry& g, cons
   WindowPlanes& p = s.planes;
   make_window_planes(g, p);
   const int64_t stride = (p.size + 15) / 16 * 16;  // each channel's planes start on a cache line
-  float* planes = grow(b.planes, g.channels * stride);
+  float* planes = grow_line_aligned(b.planes, g.channels * stride);
   const int64_t grain = std::max<int64_t>(1, 16384 / stride);
   parallel_for(g.channels, grain, threads, [&](int64_t c0, int64_t c1) { v.planes(g, x, c0, c1, planes, stride); });
   for (int64_t c = 0; c < g.channels; ++c)
@@ -148,7 +144,7 @@ const float* residual_source(const float* z, const float* y, int64_t rows, int64
                              Buffers& b) {
   const auto at = [](const float* f) { return reinterpret_cast<std::uintptr_t>(f); };
   if (z == nullptr || !several_slices || at(z) >= at(y + rows * ldy) || at(y) >= at(z + rows * ldy)) return z;
-  float* copy = grow(b.residual, rows * ldy);
+  float* copy = grow_line_aligned(b.residual, rows * ldy);
   std::memcpy(copy, z, static_cast<size_t>(rows * ldy) * sizeof(float));
   return copy;
 }
@@ -179,7 +175,7 @@ void conv_direct_f32_with(const ConvDirectF32Variant& v, const GemmF32Config& cf
   const bool compact = padded && p.cols < v.nr;
   if (compact) {  // the residual and the clamp after it wait for the compaction
     t.ldc = (t.positions + 15) / 16 * 16;
-    t.c = grow(b.grid, t.m * t.ldc);
+    t.c = grow_line_aligned(b.grid, t.m * t.ldc);
     t.z = nullptr;
     t.clamp = epilogue.clamp && z == nullptr;
   } else {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/parallel.h"
+#include "kernels/conv/scratch.h"
 #include "kernels/dispatch.h"
 #include "kernels/winograd.h"
 
@@ -28,10 +29,6 @@ struct BandScratch {
 BandScratch& band_scratch() {
   thread_local BandScratch scratch;
   return scratch;
-}
-
-void grow(std::vector<float>& buffer, int64_t floats) {
-  if (buffer.size() < static_cast<size_t>(floats)) buffer.resize(static_cast<size_t>(floats));
 }
 
 }  // namespace
@@ -118,10 +115,10 @@ void winograd_conv_f32(const ConvGeometry& g, const WinogradWeightsF32& w, int64
   // The input transform of input channels [c0, c1) of band [r0, r1) into v.
   auto transform_input = [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1, float* v) {
     BandScratch& scratch = band_scratch();
-    grow(scratch.work, 48 * (shape.tiles_x + 1));
+    float* work = grow_line_aligned(scratch.work, 48 * (shape.tiles_x + 1));
     const int64_t tiles = (r1 - r0) * shape.tiles_x;
     for_each_image(r0, r1, tiles, c0, c1, [&](int64_t n, const WinogradBand& part) {
-      kernel.input(part, x + n * x_image, v, scratch.work.data());
+      kernel.input(part, x + n * x_image, v, work);
     });
   };
   // The output transform of output channels [o0, o1) of band [r0, r1) from prod.
@@ -149,22 +146,20 @@ void winograd_conv_f32(const ConvGeometry& g, const WinogradWeightsF32& w, int64
     parallel_for_claimed(bands, threads, [&](int64_t b) {
       const int64_t r0 = rows * b / bands, r1 = rows * (b + 1) / bands, tiles = (r1 - r0) * shape.tiles_x;
       BandScratch& scratch = band_scratch();
-      grow(scratch.v, kPoints * c * tiles);
-      grow(scratch.prod, kPoints * tiles * m);
-      transform_input(r0, r1, 0, c, scratch.v.data());
+      float* v = grow_line_aligned(scratch.v, kPoints * c * tiles);
+      float* prod = grow_line_aligned(scratch.prod, kPoints * tiles * m);
+      transform_input(r0, r1, 0, c, v);
       for (int e = 0; e < kPoints; ++e)
-        gemm_f32_packed(true, tiles, 1.0f, scratch.v.data() + e * c * tiles, tiles, w.point(e), 0.0f,
-                        scratch.prod.data() + e * tiles * m, m, 1);
-      transform_output(r0, r1, 0, m, scratch.prod.data());
+        gemm_f32_packed(true, tiles, 1.0f, v + e * c * tiles, tiles, w.point(e), 0.0f, prod + e * tiles * m, m, 1);
+      transform_output(r0, r1, 0, m, prod);
     });
     return;
   }
   BandScratch& shared = band_scratch();  // the caller's, written by every thread at disjoint places
   for (int64_t b = 0; b < bands; ++b) {
     const int64_t r0 = rows * b / bands, r1 = rows * (b + 1) / bands, tiles = (r1 - r0) * shape.tiles_x;
-    grow(shared.v, kPoints * c * tiles);
-    grow(shared.prod, kPoints * tiles * m);
-    float *v = shared.v.data(), *prod = shared.prod.data();
+    float* v = grow_line_aligned(shared.v, kPoints * c * tiles);
+    float* prod = grow_line_aligned(shared.prod, kPoints * tiles * m);
     parallel_for(threads, 1, threads, [&](int64_t p0, int64_t p1) {
       transform_input(r0, r1, c * p0 / threads, c * p1 / threads, v);
     });
