@@ -183,9 +183,8 @@ inline void depthwise_lanes(const DwLaneGeometry& q, int64_t multiplier, const f
   if (strip > q.out_h) strip = q.out_h;
   if (strip < 1) strip = 1;
   const int64_t buf_rows = (strip - 1) * q.sh + span;
-  // Aligned to a cache line: every pixel vector then sits on its own line(s).
-  float* raw = thread_scratch_f32(0, buf_rows * row_floats + 16);
-  float* buf = raw + ((16 - (reinterpret_cast<uintptr_t>(raw) / sizeof(float)) % 16) % 16);
+  // On a cache line (thread_scratch_f32's): every pixel vector then sits on its own line(s).
+  float* buf = thread_scratch_f32(0, buf_rows * row_floats);
   const bool one_strip = strip == q.out_h;
   if (one_strip) lane_clear_border<S>(q, buf, 0, buf_rows);
 

@@ -7,9 +7,9 @@ namespace onyxrt::kernels {
 
 // Per-thread float workspace for the kernels, grown on demand and kept, so that a run after the
 // first allocates nothing. Defined in a portable translation unit: ISA units call it without
-// instantiating library templates under their own flags. Slots 0..3 are independent buffers;
-// the contents are unspecified on return and stay valid until this thread's next call for the
-// same slot.
+// instantiating library templates under their own flags. Slots 0..3 are independent buffers,
+// each starting on a cache line (grow_line_aligned); the contents are unspecified on return and
+// stay valid until this thread's next call for the same slot.
 inline constexpr int kScratchSlots = 4;
 float* thread_scratch_f32(int slot, int64_t floats);
 

@@ -100,9 +100,8 @@ inline void pool_lanes_blocks(const PoolRows& q, const PoolLanesShape& s, const 
   constexpr int L = S::kLanes;
   const V ident = S::set1(kMax ? kPoolRowsLowest : 0.0f);
   const int64_t in_size = q.in_h * q.in_w, out_size = q.out_h * q.out_w;
-  // Aligned to a cache line: each pixel vector then sits on its own line(s).
-  float* raw = thread_scratch_f32(2, s.hp * s.wp * L + 16);
-  float* buf = raw + ((16 - (reinterpret_cast<uintptr_t>(raw) / sizeof(float)) % 16) % 16);
+  // On a cache line (thread_scratch_f32's): each pixel vector then sits on its own line(s).
+  float* buf = thread_scratch_f32(2, s.hp * s.wp * L);
   // The padding is written once: every block overwrites the same input positions.
   for (int64_t i = 0; i < s.hp * s.wp; ++i) S::store(buf + i * L, ident);
   const int taps = static_cast<int>(q.kh * q.kw);
