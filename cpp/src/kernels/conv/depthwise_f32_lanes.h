@@ -16,7 +16,7 @@
 
 #include "kernels/conv.h"
 #include "kernels/conv/plane_window.h"
-#include "kernels/conv/scratch.h"
+#include "kernels/scratch.h"
 
 namespace onyxrt::kernels {
 namespace {

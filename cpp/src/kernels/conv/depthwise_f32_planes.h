@@ -14,8 +14,8 @@
 #include "kernels/conv.h"
 #include "kernels/conv/depthwise_f32_lanes.h"
 #include "kernels/conv/depthwise_f32_loops.h"
-#include "kernels/conv/scratch.h"
 #include "kernels/conv/window_planes.h"
+#include "kernels/scratch.h"
 
 namespace onyxrt::kernels {
 namespace {

@@ -9,10 +9,10 @@
 
 #include "base/error.h"
 #include "base/parallel.h"
-#include "kernels/conv/scratch.h"
 #include "kernels/conv/window_planes.h"
 #include "kernels/dispatch.h"
 #include "kernels/gemm/gemm_f32_driver.h"
+#include "kernels/scratch.h"
 
 namespace onyxrt::kernels {
 namespace {
@@ -25,7 +25,7 @@ constexpr int64_t kChunkSourceFloats = int64_t{1} << 16;
 
 struct Buffers {  // the calling thread's, reused: a run after the first allocates nothing
   std::vector<int64_t> offset;
-  std::vector<float> planes, grid, residual;
+  LineAlignedFloats planes, grid, residual;
 };
 thread_local Buffers buffers;
 
@@ -127,7 +127,7 @@ Source prepare_source(const ConvDirectF32Variant& v, const ConvGeometry& g, cons
   WindowPlanes& p = s.planes;
   make_window_planes(g, p);
   const int64_t stride = (p.size + 15) / 16 * 16;  // each channel's planes start on a cache line
-  float* planes = grow_line_aligned(b.planes, g.channels * stride);
+  float* planes = b.planes.get(g.channels * stride);
   const int64_t grain = std::max<int64_t>(1, 16384 / stride);
   parallel_for(g.channels, grain, threads, [&](int64_t c0, int64_t c1) { v.planes(g, x, c0, c1, planes, stride); });
   for (int64_t c = 0; c < g.channels; ++c)
@@ -144,7 +144,7 @@ const float* residual_source(const float* z, const float* y, int64_t rows, int64
                              Buffers& b) {
   const auto at = [](const float* f) { return reinterpret_cast<std::uintptr_t>(f); };
   if (z == nullptr || !several_slices || at(z) >= at(y + rows * ldy) || at(y) >= at(z + rows * ldy)) return z;
-  float* copy = grow_line_aligned(b.residual, rows * ldy);
+  float* copy = b.residual.get(rows * ldy);
   std::memcpy(copy, z, static_cast<size_t>(rows * ldy) * sizeof(float));
   return copy;
 }
@@ -175,7 +175,7 @@ void conv_direct_f32_with(const ConvDirectF32Variant& v, const GemmF32Config& cf
   const bool compact = padded && p.cols < v.nr;
   if (compact) {  // the residual and the clamp after it wait for the compaction
     t.ldc = (t.positions + 15) / 16 * 16;
-    t.c = grow_line_aligned(b.grid, t.m * t.ldc);
+    t.c = b.grid.get(t.m * t.ldc);
     t.z = nullptr;
     t.clamp = epilogue.clamp && z == nullptr;
   } else {

@@ -8,34 +8,17 @@
 // threads as they go); each thread runs the sequential loops on its regions with its own scratch.
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <new>
 
 #include "base/error.h"
 #include "base/parallel.h"
 #include "kernels/gemm/gemm_f32_driver.h"
+#include "kernels/scratch.h"
 
 namespace onyxrt::kernels {
 namespace {
 
-// Per-thread packing buffers, grown on demand and kept: after the first call of a given size a
-// GEMM allocates nothing.
-struct Scratch {
-  float* data = nullptr;
-  size_t capacity = 0;  // floats
-  ~Scratch() { std::free(data); }
-  float* get(size_t floats) {
-    if (floats > capacity) {
-      std::free(data);
-      size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
-      data = static_cast<float*>(std::aligned_alloc(64, bytes));
-      capacity = data != nullptr ? floats : 0;
-      if (data == nullptr) throw std::bad_alloc();
-    }
-    return data;
-  }
-};
-thread_local Scratch scratch_a, scratch_b;
+// Per-thread packing buffers: after the first call of a given size a GEMM allocates nothing.
+thread_local LineAlignedFloats scratch_a, scratch_b;
 
 struct Problem {
   const GemmF32Config* cfg;
@@ -154,7 +137,7 @@ void run_region(const Problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n
       if (pr.b.packed != nullptr) {
         bp = pr.b.packed + pc * npad + jc * kc;
       } else {
-        float* buf = scratch_b.get(static_cast<size_t>((nc + nr - 1) / nr * nr * kc));
+        float* buf = scratch_b.get((nc + nr - 1) / nr * nr * kc);
         pack_b_block_f32(pr.b.trans, pr.b.data, pr.b.ld, pc, kc, jc, nc, nr, buf);
         bp = buf;
       }
@@ -166,7 +149,7 @@ void run_region(const Problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n
         if (pr.a.packed != nullptr) {
           ap = pr.a.packed + pc * mpad + ic * kc;
         } else {
-          float* buf = scratch_a.get(static_cast<size_t>((mc + mr - 1) / mr * mr * kc));
+          float* buf = scratch_a.get((mc + mr - 1) / mr * mr * kc);
           pack_a_block_f32(pr.a.trans, pr.a.data, pr.a.ld, ic, mc, pc, kc, mr, buf);
           ap = buf;
         }

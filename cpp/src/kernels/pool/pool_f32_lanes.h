@@ -18,9 +18,9 @@
 
 #include <cstdint>
 
-#include "kernels/conv/scratch.h"
 #include "kernels/pool.h"
 #include "kernels/pool/pool_f32_rows.h"
+#include "kernels/scratch.h"
 
 namespace onyxrt::kernels {
 namespace {

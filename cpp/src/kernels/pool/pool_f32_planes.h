@@ -10,12 +10,12 @@
 
 #include <cstdint>
 
-#include "kernels/conv/scratch.h"
 #include "kernels/conv/window_planes.h"
 #include "kernels/pool.h"
 #include "kernels/pool/pool_f32_lanes.h"
 #include "kernels/pool/pool_f32_rows.h"
 #include "kernels/pool/pool_f32_s2.h"
+#include "kernels/scratch.h"
 
 namespace onyxrt::kernels {
 namespace {

@@ -30,8 +30,8 @@
 
 #include "kernels/conv.h"
 #include "kernels/conv/plane_window.h"
-#include "kernels/conv/scratch.h"
 #include "kernels/pool.h"
+#include "kernels/scratch.h"
 
 namespace onyxrt::kernels {
 namespace {

@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "base/parallel.h"
-#include "kernels/conv/scratch.h"
 #include "kernels/dispatch.h"
+#include "kernels/scratch.h"
 #include "kernels/winograd.h"
 
 namespace onyxrt::kernels {
@@ -24,7 +24,7 @@ constexpr double kG[6][3] = {{1.0, 0.0, 0.0},
 // A band's transformed inputs, its GEMM products and the input transform's rows, per thread:
 // reused from run to run, so steady shapes allocate nothing.
 struct BandScratch {
-  std::vector<float> v, prod, work;
+  LineAlignedFloats v, prod, work;
 };
 BandScratch& band_scratch() {
   thread_local BandScratch scratch;
@@ -115,7 +115,7 @@ void winograd_conv_f32(const ConvGeometry& g, const WinogradWeightsF32& w, int64
   // The input transform of input channels [c0, c1) of band [r0, r1) into v.
   auto transform_input = [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1, float* v) {
     BandScratch& scratch = band_scratch();
-    float* work = grow_line_aligned(scratch.work, 48 * (shape.tiles_x + 1));
+    float* work = scratch.work.get(48 * (shape.tiles_x + 1));
     const int64_t tiles = (r1 - r0) * shape.tiles_x;
     for_each_image(r0, r1, tiles, c0, c1, [&](int64_t n, const WinogradBand& part) {
       kernel.input(part, x + n * x_image, v, work);
@@ -146,8 +146,8 @@ void winograd_conv_f32(const ConvGeometry& g, const WinogradWeightsF32& w, int64
     parallel_for_claimed(bands, threads, [&](int64_t b) {
       const int64_t r0 = rows * b / bands, r1 = rows * (b + 1) / bands, tiles = (r1 - r0) * shape.tiles_x;
       BandScratch& scratch = band_scratch();
-      float* v = grow_line_aligned(scratch.v, kPoints * c * tiles);
-      float* prod = grow_line_aligned(scratch.prod, kPoints * tiles * m);
+      float* v = scratch.v.get(kPoints * c * tiles);
+      float* prod = scratch.prod.get(kPoints * tiles * m);
       transform_input(r0, r1, 0, c, v);
       for (int e = 0; e < kPoints; ++e)
         gemm_f32_packed(true, tiles, 1.0f, v + e * c * tiles, tiles, w.point(e), 0.0f, prod + e * tiles * m, m, 1);
@@ -158,8 +158,8 @@ void winograd_conv_f32(const ConvGeometry& g, const WinogradWeightsF32& w, int64
   BandScratch& shared = band_scratch();  // the caller's, written by every thread at disjoint places
   for (int64_t b = 0; b < bands; ++b) {
     const int64_t r0 = rows * b / bands, r1 = rows * (b + 1) / bands, tiles = (r1 - r0) * shape.tiles_x;
-    float* v = grow_line_aligned(shared.v, kPoints * c * tiles);
-    float* prod = grow_line_aligned(shared.prod, kPoints * tiles * m);
+    float* v = shared.v.get(kPoints * c * tiles);
+    float* prod = shared.prod.get(kPoints * tiles * m);
     parallel_for(threads, 1, threads, [&](int64_t p0, int64_t p1) {
       transform_input(r0, r1, c * p0 / threads, c * p1 / threads, v);
     });
