@@ -74,7 +74,7 @@ std::shared_ptr<void> BufferCache::take(size_t bytes, size_t alignment) {
     }
   }
   if (data == nullptr)
-    data = state_->use == Use::Runs ? std::aligned_alloc(alignment, size) : allocate_system_block(size, alignment);
+    data = allocate_system_block(size, alignment);
   if (data == nullptr) return nullptr;
   std::shared_ptr<State> state = state_;
   return std::shared_ptr<void>(data, [state, size](void* p) {
