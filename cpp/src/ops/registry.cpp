@@ -15,6 +15,7 @@ void register_constant(Registry& r);
 void register_gemm(Registry& r);
 void register_conv(Registry& r);
 void register_fused_conv(Registry& r);
+void register_conv_blocked(Registry& r);
 void register_pool(Registry& r);
 void register_normalization(Registry& r);
 void register_softmax(Registry& r);
@@ -100,6 +101,7 @@ const Registry& builtin_registry() {
     register_gemm(r);
     register_conv(r);
     register_fused_conv(r);
+    register_conv_blocked(r);
     register_pool(r);
     register_normalization(r);
     register_softmax(r);

@@ -13,4 +13,9 @@ namespace onyxrt::optimizer {
 int optimize_graph(ir::Model& model, GraphOptimizationLevel level,
                    const std::function<void(const char* rule, int rewrites)>& on_rewrite = {});
 
+// The layout stage, after the rules and after the optimized model is saved (its operators are
+// this CPU's): chains of convolutions into the channel-blocked layout (layout_blocked.cpp) at
+// level "all" on CPUs with the blocked kernel. Returns how many convolutions it converted.
+int layout_blocked(ir::Model& model);
+
 }  // namespace onyxrt::optimizer

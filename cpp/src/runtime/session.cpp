@@ -62,6 +62,19 @@ size_t allocation_limit_from(const SessionOptions& options) {
   return byte_count_entry(kMaxAllocationKey, it->second, false);
 }
 
+// Opt-in until the blocked kernels win on whole models: ResNet-50 at 1 thread measured 44 ms in
+// NCHW against 58 ms blocked (its 3x3 stride-1 layers lose Winograd, 14x14 and 7x7 grids fill
+// few positions per tile); docs/performance.md has the per-layer figures.
+constexpr const char* kChannelBlockedLayoutKey = "onyxrt.channel_blocked_layout";
+
+bool channel_blocked_layout_requested(const SessionOptions& options) {
+  auto it = options.config_entries.find(kChannelBlockedLayoutKey);
+  if (it == options.config_entries.end() || it->second == "0") return false;
+  if (it->second == "1") return true;
+  fail(ErrorCode::InvalidArgument, "session config entry '", kChannelBlockedLayoutKey, "' must be '0' or '1', got '",
+       it->second, "'");
+}
+
 // onnxruntime's config entries for where the optimized model's large initializers go.
 constexpr const char* kOptimizedDataFileKey = "session.optimized_model_external_initializers_file_name";
 constexpr const char* kOptimizedDataMinBytesKey = "session.optimized_model_external_initializers_min_size_in_bytes";
@@ -105,6 +118,11 @@ Session::Session(std::shared_ptr<ir::Model> model, const SessionOptions& options
   // As onnxruntime: the graph as the rules left it, before the plan is built.
   if (!options.optimized_model_filepath.empty())
     format::save_model_file(*model_, options.optimized_model_filepath, optimized_model_write_options(options));
+  if (options.graph_optimization_level == GraphOptimizationLevel::All && channel_blocked_layout_requested(options)) {
+    const int converted = optimizer::layout_blocked(*model_);
+    if (converted > 0 && options.log_severity_level <= 1)
+      std::fprintf(stderr, "[onyxrt] layout stage put %d convolution(s) in the channel-blocked layout\n", converted);
+  }
   const ir::Graph& graph = model_->graph;
   std::unordered_set<std::string> initializer_names;
   for (const ir::NamedTensor& t : graph.initializers) initializer_names.insert(t.name);

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "ops/kernel.h"
+
 // What com.microsoft FusedConv adds to Conv: an activation ('activation' / 'activation_params',
 // onnxruntime's names) applied to each work unit's output while it is still in cache, after the
 // residual Z was added. Conv itself runs with Kind::None.
@@ -16,6 +18,10 @@ struct ConvActivation {
   // Relu rides on the GEMM epilogue; the others need a pass over the unit's output.
   bool needs_pass() const { return kind != Kind::None && kind != Kind::Relu; }
 };
+
+// FusedConv's 'activation' / 'activation_params' (none: Kind::None); fails with InvalidGraph
+// naming the node on an unknown activation or a wrong parameter count (fused_conv.cpp).
+ConvActivation parse_conv_activation(const KernelInfo& info);
 
 // y[r * ld + c] (+= z[r * ld + c] when z is set), then the activation, for rows x cols elements.
 // The expressions are the ONNX operators' (Relu, Clip, LeakyRelu, ...), so a fused node gives the

@@ -11,9 +11,8 @@
 #include "ops/registry.h"
 
 namespace onyxrt::ops {
-namespace {
 
-ConvActivation parse_activation(const KernelInfo& info) {
+ConvActivation parse_conv_activation(const KernelInfo& info) {
   using Kind = ConvActivation::Kind;
   struct Row {
     const char* name;
@@ -42,9 +41,11 @@ ConvActivation parse_activation(const KernelInfo& info) {
             "' (expected Relu, Clip, LeakyRelu, Sigmoid, Tanh or HardSigmoid)");
 }
 
+namespace {
+
 class FusedConv final : public ConvCore {
  public:
-  explicit FusedConv(const KernelInfo& info) : ConvCore(info, parse_activation(info), 3) {}
+  explicit FusedConv(const KernelInfo& info) : ConvCore(info, parse_conv_activation(info), 3) {}
 };
 
 }  // namespace
