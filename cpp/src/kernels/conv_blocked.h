@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 // Convolution in the channel-blocked layout (NCHW16c): a tensor [N, C, H, W] is held as
@@ -28,10 +29,13 @@ struct ConvBlockedShape {
 
 // W [m][c][kh][kw] repacked once (at session creation) into panels of two output channel blocks
 // (the last one block when their count is odd), each [c blocks][kh][kw][16 inputs][32 outputs],
-// zero where a channel is past m or c; the bias (zero when absent) padded to whole blocks.
+// zero where a channel is past m or c; the bias (zero when absent) padded to whole blocks. The
+// panels come from allocate_buffer, as the GEMM's packed weights: on a cache line (every weight
+// vector load one line), under the session's allocation limit, from creation's buffer cache.
 struct ConvBlockedWeights {
   int64_t m = 0, c = 0, kh = 0, kw = 0;
-  std::vector<float> panels;
+  std::shared_ptr<void> storage;
+  const float* panels = nullptr;
   std::vector<float> bias;
 };
 ConvBlockedWeights pack_conv_blocked_weights(const float* w, const float* bias, int64_t m, int64_t c, int64_t kh,

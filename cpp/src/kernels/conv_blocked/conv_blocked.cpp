@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/allocator.h"
 #include "base/parallel.h"
 #include "kernels/conv_blocked/row_job.h"
 #include "kernels/dispatch.h"
@@ -87,12 +88,15 @@ ConvBlockedWeights pack_conv_blocked_weights(const float* w, const float* bias, 
   ConvBlockedWeights p;
   p.m = m, p.c = c, p.kh = kh, p.kw = kw;
   const int64_t m_blocks = channel_blocks(m), c_blocks = channel_blocks(c), taps = kh * kw;
-  p.panels.assign(static_cast<size_t>(m_blocks * c_blocks * taps * 256), 0.0f);
+  const int64_t floats = m_blocks * c_blocks * taps * 256;
+  p.storage = allocate_buffer(static_cast<size_t>(floats) * sizeof(float), BufferFill::Zeroed);
+  float* panels = static_cast<float*>(p.storage.get());
+  p.panels = panels;
   p.bias.assign(static_cast<size_t>(m_blocks * 16), 0.0f);
   if (bias != nullptr) std::copy(bias, bias + m, p.bias.begin());
   for (int64_t first = 0; first < m_blocks; first += 2) {
     const int nb = first + 1 < m_blocks ? 2 : 1;
-    float* panel = p.panels.data() + first / 2 * panel_floats(p, 2);
+    float* panel = panels + first / 2 * panel_floats(p, 2);
     const int64_t outputs = nb * 16;
     for (int64_t o = 0; o < outputs && first * 16 + o < m; ++o) {
       const float* wo = w + (first * 16 + o) * c * taps;
@@ -143,7 +147,7 @@ void conv_blocked_f32(const ConvBlockedShape& s, const ConvBlockedWeights& w, co
         for (int64_t p = gi * group; p < p_end; ++p) {
           const int64_t first = 2 * p, at = n * y_image + first * y_block + oh * g.ow * 16;
           j.nb = first + 1 < m_blocks ? 2 : 1;
-          j.w = w.panels.data() + p * panel_floats(w, 2);
+          j.w = w.panels + p * panel_floats(w, 2);
           j.bias = w.bias.data() + first * 16;
           j.y = y + at;
           j.z = epilogue.z != nullptr ? epilogue.z + at : nullptr;
