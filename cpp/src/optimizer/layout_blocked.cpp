@@ -21,6 +21,8 @@ namespace {
 
 constexpr const char* kDomain = "ai.onyxrt";
 constexpr int64_t kBlock = 16;
+// The inputs a blocked node reads in the blocked layout: X, and FusedConv's residual Z.
+constexpr size_t kBlockedSlots[] = {0, 3};
 
 bool is_fused_conv(const ir::Node& node) { return node.domain == "com.microsoft" && node.op_type == "FusedConv"; }
 
@@ -57,10 +59,11 @@ int layout_blocked(ir::Model& model) {
   std::vector<bool> blocked(graph.nodes.size(), false);
   for (size_t i = 0; i < graph.nodes.size(); ++i) blocked[i] = convertible(graph.nodes[i], constants);
 
-  // The inputs a blocked node reads in the blocked layout: X, and FusedConv's residual Z.
   const auto blocked_inputs = [&](size_t i) {
-    std::vector<std::string> names{graph.nodes[i].inputs[0]};
-    if (graph.nodes[i].inputs.size() > 3 && !graph.nodes[i].inputs[3].empty()) names.push_back(graph.nodes[i].inputs[3]);
+    std::vector<std::string> names;
+    for (size_t slot : kBlockedSlots)
+      if (slot < graph.nodes[i].inputs.size() && !graph.nodes[i].inputs[slot].empty())
+        names.push_back(graph.nodes[i].inputs[slot]);
     return names;
   };
   // Drop convolutions with no blocked neighbour until none is left alone.
@@ -103,7 +106,7 @@ int layout_blocked(ir::Model& model) {
     ir::Node conv = std::move(graph.nodes[i]);
     const std::string output = conv.outputs[0];
     const int64_t m = constants.at(conv.inputs[1])->dim(0);
-    for (size_t slot : {size_t{0}, size_t{3}}) {
+    for (size_t slot : kBlockedSlots) {
       if (slot >= conv.inputs.size() || conv.inputs[slot].empty()) continue;
       std::string& input = conv.inputs[slot];
       auto known = blocked_name.find(input);
