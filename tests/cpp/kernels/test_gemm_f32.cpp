@@ -170,7 +170,7 @@ void check_microkernel(const GemmF32Ukernel& uk) {
       if (beta == 0.0f) std::fill(c.begin(), c.end(), std::numeric_limits<float>::quiet_NaN());
       std::vector<float> out = c;
       const float alpha = 0.75f;
-      uk.fn(k, a.data(), b.data(), out.data(), ldc, alpha, beta);
+      uk.fn(k, a.data(), b.data(), out.data(), ldc, alpha, beta, GemmAhead{});
       int bad = 0;
       for (int i = 0; i < mr; ++i)
         for (int j = 0; j < ldc; ++j) {
@@ -190,6 +190,18 @@ void check_microkernel(const GemmF32Ukernel& uk) {
           if (!(std::fabs(got - want) <= tol + 1e-30)) ++bad;
         }
       KCHECK(bad == 0, "%s microkernel k=%lld beta=%g: %d bad", uk.name, (long long)k, beta, bad);
+      // Lines fetched ahead (here the B panel's own, at most one a step and more than the steps)
+      // change nothing: the same bits as without.
+      for (int64_t lines : {int64_t{1}, k * nr / 16, 4 * k}) {
+        std::vector<float> fetching = c;
+        uk.fn(k, a.data(), b.data(), fetching.data(), ldc, alpha, beta,
+              GemmAhead{b.data(), std::min<int64_t>(lines, static_cast<int64_t>(b.size()) / 16)});
+        int differ = 0;
+        for (size_t e = 0; e < out.size(); ++e)
+          differ += !(fetching[e] == out[e] || (std::isnan(fetching[e]) && std::isnan(out[e])));
+        KCHECK(differ == 0, "%s microkernel k=%lld, %lld lines ahead: %d elements differ", uk.name, (long long)k,
+               (long long)lines, differ);
+      }
       // The companion at every height, on the rows [i0, i0 + rows) of the same packed A panel
       // (stride mr), must give the same bits as the full kernel and leave C's other elements
       // alone: a row's result may not depend on its batch.
@@ -221,7 +233,7 @@ void check_microkernel(const GemmF32Ukernel& uk) {
             std::vector<float> one(static_cast<size_t>(mr * ldc));
             for (int i = 0; i < mr; ++i)
               for (int j = 0; j < nr; ++j) one[i * ldc + j] = cw[i * wide_ldc + q * nr + j];
-            uk.fn(k, a.data(), bw.data() + q * k * nr, one.data(), ldc, alpha, beta);
+            uk.fn(k, a.data(), bw.data() + q * k * nr, one.data(), ldc, alpha, beta, GemmAhead{});
             for (int i = 0; i < rows; ++i)
               for (int j = 0; j < nr; ++j) rows_bad += got[i * wide_ldc + q * nr + j] != one[i * ldc + j];
           }

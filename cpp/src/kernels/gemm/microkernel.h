@@ -6,13 +6,22 @@
 
 namespace onyxrt::kernels {
 
+// Cache lines a microkernel call fetches into L2 on the driver's behalf, one every few k steps:
+// a share of the next B panel, which the first row tile over it would otherwise wait for from L3
+// (gemm_f32_driver.cpp). `count` lines, 16 floats apart, from `first`; they change no result.
+struct GemmAhead {
+  const float* first = nullptr;
+  int64_t count = 0;
+};
+
 // An MR x NR microkernel: C[MR x NR] = alpha * A_panel * B_panel + beta * C over k steps.
 //   a: packed A panel, k groups of MR values (column p of the MR rows, rows past M zero-filled)
 //   b: packed B panel, k groups of NR values (row p of the NR columns, columns past N zero-filled)
 //   c: the full tile (row stride ldc); beta == 0 stores without reading C.
+//   ahead: lines to fetch into L2 meanwhile (GemmAhead{}: none).
 // k >= 1. Partial tiles are the driver's business (it runs the kernel into a scratch tile).
 using GemmF32UkernelFn = void (*)(int64_t k, const float* a, const float* b, float* c, int64_t ldc, float alpha,
-                                  float beta);
+                                  float beta, GemmAhead ahead);
 // Its companion for row panels with fewer live rows (the last panel of an M that is not a
 // multiple of MR, a batch-1 fully connected layer): C[rows x panels * NR] = alpha * A_rows *
 // B_panels + beta * C for 1 <= rows <= MR and panels >= 1 consecutive B panels (k * NR floats
@@ -32,7 +41,8 @@ struct GemmF32Ukernel {
 };
 
 #define GEMM_F32_UKERNEL(name, tier, mr, nr, rows_name)                                                 \
-  void name(int64_t k, const float* a, const float* b, float* c, int64_t ldc, float alpha, float beta); \
+  void name(int64_t k, const float* a, const float* b, float* c, int64_t ldc, float alpha, float beta, \
+            GemmAhead ahead);                                                                          \
   void rows_name(int64_t k, int rows, int panels, const float* a, int64_t a_stride, const float* b, float* c, \
                  int64_t ldc, float alpha, float beta);
 #include "kernels/gemm/gemm_f32.inc"

@@ -7,8 +7,8 @@
 namespace onyxrt::kernels {
 
 void gemm_f32_12x32__avx512(int64_t k, const float* a, const float* b, float* c, int64_t ldc, float alpha,
-                            float beta) {
-  gemm_f32_ukernel_simd<simd::F32Avx512, 12, 2>(k, a, b, c, ldc, alpha, beta);
+                            float beta, GemmAhead ahead) {
+  gemm_f32_ukernel_simd<simd::F32Avx512, 12, 2>(k, a, b, c, ldc, alpha, beta, ahead);
 }
 
 void gemm_f32_mx32__avx512(int64_t k, int rows, int panels, const float* a, int64_t a_stride, const float* b,
