@@ -101,8 +101,8 @@ GemmAhead panel_lines(const float* panel, int64_t kc, int nr) { return GemmAhead
 // Each B panel is read by the column's row tiles in turn: from L2 by all but the first, which
 // would wait on L3 for its every line (a pre-packed weight is out of L2, and so is a block of
 // 768 x 2048 packed per call). So the full row tiles over one panel fetch the next panel into
-// L2 between them, a share each. BERT's 128 x 768 by 768 x 3072 at 1 thread, against onnxruntime
-// in one process: ratio 0.95-1.02 -> 0.92-0.94; at 2 threads 0.92-0.96 -> 0.80-0.82.
+// L2 between them, a share each. BERT's 128 x 768 by 768 x 3072 against onnxruntime in one
+// process (builds alternating): ratio 0.99 -> 0.86 at 1 thread, 0.97 -> 0.83 at 2.
 void macro_kernel(const Problem& pr, int64_t mc, int64_t nc, int64_t kc, const float* ap, const float* bp,
                   GemmAhead after, float* c, float beta, bool last_slice, int64_t row0, int64_t col0) {
   const GemmF32Ukernel& uk = pr.cfg->ukernel;
