@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/parallel.h"
+#include "kernels/conv_direct/weights_ahead.h"
 #include "kernels/gemm/gemm_f32_driver.h"
 #include "kernels/scratch.h"
 
@@ -126,8 +127,8 @@ void macro_kernel(const Problem& pr, int64_t mc, int64_t nc, int64_t kc, const f
       if (cols < nr) {
         narrow_tile(uk, kc, rows, cols, a, mr, b, ct, pr.ldc, pr.alpha, beta);
       } else if (rows == mr) {
-        const int64_t t = ir / mr, from = next.count * t / full_tiles, to = next.count * (t + 1) / full_tiles;
-        uk.fn(kc, a, b, ct, pr.ldc, pr.alpha, beta, GemmAhead{next.first + from * 16, to - from});
+        const LineShare share = line_share(next.count, ir / mr, full_tiles, kc);
+        uk.fn(kc, a, b, ct, pr.ldc, pr.alpha, beta, GemmAhead{next.first + share.from * 16, share.to - share.from});
       } else {  // the last row panel, with fewer live rows: a kernel of that height
         uk.rows_fn(kc, rows, 1, a, mr, b, ct, pr.ldc, pr.alpha, beta);
       }

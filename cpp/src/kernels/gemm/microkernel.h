@@ -9,6 +9,9 @@ namespace onyxrt::kernels {
 // Cache lines a microkernel call fetches into L2 on the driver's behalf, one every few k steps:
 // a share of the next B panel, which the first row tile over it would otherwise wait for from L3
 // (gemm_f32_driver.cpp). `count` lines, 16 floats apart, from `first`; they change no result.
+// Spread evenly over the k steps, where the direct convolution's WeightsAhead fetches a round's
+// lines every step until done: on BERT's 128 x 768 by 768 x 3072, that front-loaded form ran
+// 9% slower here (ratio to onnxruntime 0.86 -> 0.93).
 struct GemmAhead {
   const float* first = nullptr;
   int64_t count = 0;
