@@ -36,6 +36,17 @@ namespace {
 
 constexpr int kDwFlatMaxTaps = 25;
 
+// The output vector's live lanes. A whole vector goes out as a plain store: on AMD Zen 5 a
+// masked store, even with every lane set, ran this file's kernels about twice as slow when the
+// output plane does not fit in L2 (144 x 56 x 56 at stride 1: 504 -> 226-285 us).
+inline void dw_store(float* p, __mmask16 live, __m512 v) {
+  if (live == 0xFFFF) {
+    _mm512_storeu_ps(p, v);
+  } else {
+    _mm512_mask_storeu_ps(p, live, v);
+  }
+}
+
 // Output channel o of the kernels below: its input plane (channel o / multiplier), output and
 // residual planes and bias; its `taps` weights are broadcast into wv.
 struct DwChannel {
@@ -160,7 +171,7 @@ inline void dw_flat_channels(const ConvGeometry& g, int64_t multiplier, const fl
       if (zc != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(live, zc + q));
       v = _mm512_maskz_min_ps(static_cast<__mmask16>(0xFFFF), hi,
                               _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), lo, v));
-      _mm512_mask_storeu_ps(yc + q, live, v);
+      dw_store(yc + q, live, v);
       row = _mm512_add_epi32(row, step_r), col = _mm512_add_epi32(col, step_c);
       const __mmask16 wrap = _mm512_cmpge_epi32_mask(col, vw);
       col = _mm512_mask_sub_epi32(col, wrap, col, vw), row = _mm512_mask_add_epi32(row, wrap, row, one);
@@ -280,7 +291,7 @@ inline void dw_s1_rows_channels(const ConvGeometry& g, int64_t multiplier, const
             if (zc != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(live, zc + at));
             v = _mm512_maskz_min_ps(static_cast<__mmask16>(0xFFFF), hi,
                                     _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), lo, v));
-            _mm512_mask_storeu_ps(yc + at, live, v);
+            dw_store(yc + at, live, v);
           }
         }
       }
@@ -376,7 +387,7 @@ inline void dw_s2_channels(const ConvGeometry& g, int64_t multiplier, const floa
           if (zc != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(live, zc + oh * OW + ow0));
           v = _mm512_maskz_min_ps(static_cast<__mmask16>(0xFFFF), hi,
                                   _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), lo, v));
-          _mm512_mask_storeu_ps(dst, live, v);
+          dw_store(dst, live, v);
         }
       }
     }
@@ -455,7 +466,7 @@ inline void dw_s2_packed_channels(const ConvGeometry& g, int64_t multiplier, con
       if (zc != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(live, zc + oh0 * OW));
       v = _mm512_maskz_min_ps(static_cast<__mmask16>(0xFFFF), hi,
                               _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), lo, v));
-      _mm512_mask_storeu_ps(yc + oh0 * OW, live, v);
+      dw_store(yc + oh0 * OW, live, v);
     }
   }
 }

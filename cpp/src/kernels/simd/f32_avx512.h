@@ -32,7 +32,10 @@ struct F32Avx512 {
   // trips -Wmaybe-uninitialized on its undefined pass-through.
   static vf32 max(vf32 a, vf32 b) { return _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), a, b); }
   static vf32 min(vf32 a, vf32 b) { return _mm512_maskz_min_ps(static_cast<__mmask16>(0xFFFF), a, b); }  // b if NaN
-  static void store_partial(float* p, vf32 v, int n) {  // the first n lanes, 0 <= n <= kLanes
+  // The first n lanes, 0 <= n <= kLanes. All of them as a plain store: a masked one, even with
+  // every lane set, is slow on AMD Zen 5 when the line is not in cache (depthwise_f32_direct_avx512.h).
+  static void store_partial(float* p, vf32 v, int n) {
+    if (n >= kLanes) return store(p, v);
     _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1u), v);
   }
   static void store_lanes(float* p, vf32 v, int lo, int hi) {  // lanes [lo, hi) to p[0, hi - lo)
