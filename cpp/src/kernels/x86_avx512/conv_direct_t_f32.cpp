@@ -33,6 +33,13 @@ void t_tile(const ConvDirectTTiles& t, int64_t kc, const float* b, const float* 
   __m512 acc[R][V];
   for (int i = 0; i < R; ++i)
     for (int j = 0; j < V; ++j) acc[i][j] = _mm512_setzero_ps();
+  // The output lines this tile's masked stores will write, owned in L1 by then: a partial masked
+  // store to a line not in cache is slow on AMD Zen 5.
+  for (int j = 0; j < channels; ++j) {
+    const float* yr = t.y + (ch + j) * t.ldy + r;
+    _mm_prefetch(reinterpret_cast<const char*>(yr), _MM_HINT_ET0);
+    _mm_prefetch(reinterpret_cast<const char*>(yr + R - 1), _MM_HINT_ET0);
+  }
   for (int64_t p = 0; p < kc; ++p, b += kNr) {
     __m512 bv[V];
     for (int q = 0; q < P; ++q) bv[2 * q] = _mm512_loadu_ps(b + q * panel), bv[2 * q + 1] = _mm512_loadu_ps(b + q * panel + 16);
