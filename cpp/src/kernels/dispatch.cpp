@@ -77,6 +77,7 @@ KernelTable build_table() {
   t.layer_norm_f32 = best_variant(kLayerNormF32Variants);
   t.winograd_f32 = best_variant(kWinogradF32Variants);
   t.lstm_cell_f32 = best_variant(kLstmCellF32Variants);
+  t.pack_columns_f32 = best_variant(kPackColumnsF32Variants);
   return t;
 }
 

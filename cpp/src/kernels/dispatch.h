@@ -5,6 +5,7 @@
 #include "kernels/conv_direct/variants.h"
 #include "kernels/gemm/microkernel.h"
 #include "kernels/layer_norm/variants.h"
+#include "kernels/pack/variants.h"
 #include "kernels/pool/variants.h"
 #include "kernels/recurrent/variants.h"
 #include "kernels/softmax/variants.h"
@@ -34,6 +35,7 @@ struct KernelTable {
   LayerNormF32Variant layer_norm_f32;
   WinogradF32Variant winograd_f32;
   LstmCellF32Variant lstm_cell_f32;
+  PackColumnsF32Variant pack_columns_f32;
 };
 const KernelTable& kernel_table();
 

@@ -9,6 +9,7 @@
 
 #include "base/allocator.h"
 #include "base/error.h"
+#include "kernels/dispatch.h"
 #include "kernels/gemm/gemm_f32_driver.h"
 
 namespace onyxrt::kernels {
@@ -20,51 +21,6 @@ namespace {
 //   Rows:    step p is a contiguous run, panel[p * width + i] = src[p * ld + i] (B as is, A^T);
 //   Columns: step p is a column of `live` rows, panel[p * width + i] = src[i * ld + p] (A, B^T).
 enum class PanelSource { Rows, Columns };
-
-// Columns is a transpose, done in W x depth tiles so that each source row is read a run of
-// `depth` values at a time; the per-element gather (one value of every row per step) reads each
-// line W times, and re-fetches it from L2 when the rows alias in L1 (ld a multiple of 1024
-// floats: every row of a 4096 x 9216 weight), 2.7x slower at W = 32. Two tile shapes, each the
-// faster one for its widths (measured on Zen 4):
-//  - wide panels (B's NR = 16, 32): a whole 64-byte line per row, scattered straight into the
-//    tile's steps, which stay in L1 while the tile is done (a line must be used up at once when
-//    W aliasing rows would evict it in between). Staging the tile in a local array first
-//    measured ~1.5x slower here.
-//  - narrow panels (A's MR = 4..12): 8 values per row staged in a local W x 8 array, then
-//    written out as 8 contiguous W-wide steps (~15% faster than the scatter at W = 6).
-constexpr int kWideTileDepth = 16, kNarrowTileDepth = 8;
-
-// Full: live == W known at compile time (every panel but the last), so the row loops have fixed
-// trip counts and the narrow tile stays in registers.
-template <int W, bool Full>
-void pack_panel_columns_f32(const float* src, int64_t ld, int live, int64_t kc, float* panel) {
-  const int rows = Full ? W : live;
-  constexpr bool wide = W >= 16;
-  constexpr int depth = wide ? kWideTileDepth : kNarrowTileDepth;
-  int64_t p = 0;
-  for (; p + depth <= kc; p += depth) {
-    float* d = panel + p * W;
-    if constexpr (wide) {
-      for (int i = 0; i < rows; ++i)
-        for (int q = 0; q < depth; ++q) d[q * W + i] = src[i * ld + p + q];
-      for (int i = rows; i < W; ++i)
-        for (int q = 0; q < depth; ++q) d[q * W + i] = 0.0f;
-    } else {
-      float tile[W][depth];
-      for (int i = 0; i < rows; ++i)
-        for (int q = 0; q < depth; ++q) tile[i][q] = src[i * ld + p + q];
-      for (int i = rows; i < W; ++i)
-        for (int q = 0; q < depth; ++q) tile[i][q] = 0.0f;
-      for (int q = 0; q < depth; ++q)
-        for (int i = 0; i < W; ++i) d[q * W + i] = tile[i][q];
-    }
-  }
-  for (; p < kc; ++p) {
-    float* d = panel + p * W;
-    for (int i = 0; i < rows; ++i) d[i] = src[i * ld + p];
-    for (int i = rows; i < W; ++i) d[i] = 0.0f;
-  }
-}
 
 // Rows: a fixed-length copy per step for full panels (vector moves, where a memcpy call per
 // 16..128 bytes costs more than the copy).
@@ -79,16 +35,13 @@ void pack_panel_rows_f32(const float* src, int64_t ld, int live, int64_t kc, flo
 }
 
 template <int W>
-void pack_panel_fixed_f32(PanelSource from, const float* src, int64_t ld, int live, int64_t kc, float* panel) {
-  const bool full = live == W;
-  if (from == PanelSource::Rows && full) return pack_panel_rows_f32<W, true>(src, ld, live, kc, panel);
-  if (from == PanelSource::Rows) return pack_panel_rows_f32<W, false>(src, ld, live, kc, panel);
-  if (full) return pack_panel_columns_f32<W, true>(src, ld, live, kc, panel);
-  return pack_panel_columns_f32<W, false>(src, ld, live, kc, panel);
+void pack_panel_rows_fixed_f32(const float* src, int64_t ld, int live, int64_t kc, float* panel) {
+  if (live == W) return pack_panel_rows_f32<W, true>(src, ld, live, kc, panel);
+  return pack_panel_rows_f32<W, false>(src, ld, live, kc, panel);
 }
 
-// The widths with a fixed-size path: every MR and NR of gemm_f32.inc (checked below), so the
-// run-time-width loop is only a fallback.
+// The widths with a fixed-size path, here and in every pack_columns_f32.inc variant: every MR and
+// NR of gemm_f32.inc (checked below), so the run-time-width loop is only a fallback.
 constexpr int kFixedPanelWidths[] = {4, 6, 8, 12, 16, 32};
 constexpr bool has_fixed_panel_width(int width) {
   for (int w : kFixedPanelWidths)
@@ -104,14 +57,19 @@ static_assert(gemm_f32_tiles_have_fixed_panels(),
               "a gemm_f32.inc MR or NR lacks a case in pack_panel_f32 (its packing would take the slow loop)");
 
 void pack_panel_f32(PanelSource from, int width, const float* src, int64_t ld, int live, int64_t kc, float* panel) {
-  switch (width) {
-    case 4: return pack_panel_fixed_f32<4>(from, src, ld, live, kc, panel);
-    case 6: return pack_panel_fixed_f32<6>(from, src, ld, live, kc, panel);
-    case 8: return pack_panel_fixed_f32<8>(from, src, ld, live, kc, panel);
-    case 12: return pack_panel_fixed_f32<12>(from, src, ld, live, kc, panel);
-    case 16: return pack_panel_fixed_f32<16>(from, src, ld, live, kc, panel);
-    case 32: return pack_panel_fixed_f32<32>(from, src, ld, live, kc, panel);
-    default: break;
+  if (from == PanelSource::Columns) {
+    if (kernel_table().pack_columns_f32.fn(width, src, ld, live, kc, panel)) return;
+  }
+  if (from == PanelSource::Rows) {
+    switch (width) {
+      case 4: return pack_panel_rows_fixed_f32<4>(src, ld, live, kc, panel);
+      case 6: return pack_panel_rows_fixed_f32<6>(src, ld, live, kc, panel);
+      case 8: return pack_panel_rows_fixed_f32<8>(src, ld, live, kc, panel);
+      case 12: return pack_panel_rows_fixed_f32<12>(src, ld, live, kc, panel);
+      case 16: return pack_panel_rows_fixed_f32<16>(src, ld, live, kc, panel);
+      case 32: return pack_panel_rows_fixed_f32<32>(src, ld, live, kc, panel);
+      default: break;
+    }
   }
   const int64_t row_step = from == PanelSource::Rows ? ld : 1, col_step = from == PanelSource::Rows ? 1 : ld;
   for (int64_t p = 0; p < kc; ++p) {
