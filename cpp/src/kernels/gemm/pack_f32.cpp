@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "kernels/dispatch.h"
 #include "kernels/gemm/gemm_f32_driver.h"
+#include "kernels/pack/pack_columns_portable.h"
 
 namespace onyxrt::kernels {
 
@@ -40,13 +41,8 @@ void pack_panel_rows_fixed_f32(const float* src, int64_t ld, int live, int64_t k
   return pack_panel_rows_f32<W, false>(src, ld, live, kc, panel);
 }
 
-// The widths with a fixed-size path, here and in every pack_columns_f32.inc variant: every MR and
-// NR of gemm_f32.inc (checked below), so the run-time-width loop is only a fallback.
-constexpr int kFixedPanelWidths[] = {4, 6, 8, 12, 16, 32};
 constexpr bool has_fixed_panel_width(int width) {
-  for (int w : kFixedPanelWidths)
-    if (w == width) return true;
-  return false;
+  return with_fixed_panel_width(width, [](auto) {});
 }
 constexpr bool gemm_f32_tiles_have_fixed_panels() {
   for (const GemmF32Ukernel& uk : kGemmF32Ukernels)
@@ -54,23 +50,15 @@ constexpr bool gemm_f32_tiles_have_fixed_panels() {
   return true;
 }
 static_assert(gemm_f32_tiles_have_fixed_panels(),
-              "a gemm_f32.inc MR or NR lacks a case in pack_panel_f32 (its packing would take the slow loop)");
+              "a gemm_f32.inc MR or NR lacks a case in with_fixed_panel_width (its packing would take the slow loop)");
 
 void pack_panel_f32(PanelSource from, int width, const float* src, int64_t ld, int live, int64_t kc, float* panel) {
   if (from == PanelSource::Columns) {
     if (kernel_table().pack_columns_f32.fn(width, src, ld, live, kc, panel)) return;
   }
-  if (from == PanelSource::Rows) {
-    switch (width) {
-      case 4: return pack_panel_rows_fixed_f32<4>(src, ld, live, kc, panel);
-      case 6: return pack_panel_rows_fixed_f32<6>(src, ld, live, kc, panel);
-      case 8: return pack_panel_rows_fixed_f32<8>(src, ld, live, kc, panel);
-      case 12: return pack_panel_rows_fixed_f32<12>(src, ld, live, kc, panel);
-      case 16: return pack_panel_rows_fixed_f32<16>(src, ld, live, kc, panel);
-      case 32: return pack_panel_rows_fixed_f32<32>(src, ld, live, kc, panel);
-      default: break;
-    }
-  }
+  if (from == PanelSource::Rows &&
+      with_fixed_panel_width(width, [&](auto w) { pack_panel_rows_fixed_f32<decltype(w)::value>(src, ld, live, kc, panel); }))
+    return;
   const int64_t row_step = from == PanelSource::Rows ? ld : 1, col_step = from == PanelSource::Rows ? 1 : ld;
   for (int64_t p = 0; p < kc; ++p) {
     float* d = panel + p * width;

@@ -3,6 +3,7 @@
 // The portable transposing panel packer (pack/variants.h's contract), shared by the generic
 // variant and, for the widths it has no vector path for, every other one.
 #include <cstdint>
+#include <type_traits>
 
 namespace onyxrt::kernels {
 
@@ -52,26 +53,32 @@ inline void pack_panel_columns_f32(const float* src, int64_t ld, int live, int64
 }
 
 template <int W>
-bool pack_columns_fixed_f32(const float* src, int64_t ld, int live, int64_t kc, float* panel) {
+void pack_columns_fixed_f32(const float* src, int64_t ld, int live, int64_t kc, float* panel) {
   if (live == W) {
     pack_panel_columns_f32<W, true>(src, ld, live, kc, panel);
   } else {
     pack_panel_columns_f32<W, false>(src, ld, live, kc, panel);
   }
-  return true;
 }
 
-// The widths of pack_f32.cpp's kFixedPanelWidths; false for any other.
-inline bool pack_columns_f32_portable(int width, const float* src, int64_t ld, int live, int64_t kc, float* panel) {
+// Calls fn(std::integral_constant<int, W>{}) for a width W with a fixed-size packing path (every
+// MR and NR of gemm_f32.inc, which pack_f32.cpp checks) and returns true; false for any other
+// width, which takes the run-time-width loop.
+template <class Fn>
+constexpr bool with_fixed_panel_width(int width, Fn&& fn) {
   switch (width) {
-    case 4: return pack_columns_fixed_f32<4>(src, ld, live, kc, panel);
-    case 6: return pack_columns_fixed_f32<6>(src, ld, live, kc, panel);
-    case 8: return pack_columns_fixed_f32<8>(src, ld, live, kc, panel);
-    case 12: return pack_columns_fixed_f32<12>(src, ld, live, kc, panel);
-    case 16: return pack_columns_fixed_f32<16>(src, ld, live, kc, panel);
-    case 32: return pack_columns_fixed_f32<32>(src, ld, live, kc, panel);
+    case 4: return fn(std::integral_constant<int, 4>{}), true;
+    case 6: return fn(std::integral_constant<int, 6>{}), true;
+    case 8: return fn(std::integral_constant<int, 8>{}), true;
+    case 12: return fn(std::integral_constant<int, 12>{}), true;
+    case 16: return fn(std::integral_constant<int, 16>{}), true;
+    case 32: return fn(std::integral_constant<int, 32>{}), true;
     default: return false;
   }
+}
+
+inline bool pack_columns_f32_portable(int width, const float* src, int64_t ld, int live, int64_t kc, float* panel) {
+  return with_fixed_panel_width(width, [&](auto w) { pack_columns_fixed_f32<decltype(w)::value>(src, ld, live, kc, panel); });
 }
 
 }  // namespace onyxrt::kernels
