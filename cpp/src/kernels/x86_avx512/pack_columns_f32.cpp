@@ -39,10 +39,8 @@ template <int W>
 bool pack_full_panel(const float* src, int64_t ld, int64_t kc, float* panel) {
   int64_t p = 0;
   for (; p + 16 <= kc; p += 16) pack_block<W>(src, ld, p, kc, panel);
-  if (p < kc) {  // the last kc % 16 steps
-    for (; p < kc; ++p)
-      for (int i = 0; i < W; ++i) panel[p * W + i] = src[i * ld + p];
-  }
+  // The last kc % 16 steps: the portable tiles, from step p on.
+  if (p < kc) pack_panel_columns_f32<W, true>(src + p, ld, W, kc - p, panel + p * W);
   return true;
 }
 
